@@ -1,0 +1,44 @@
+//! Command-line arguments.
+
+use crate::output::Format;
+
+pub const USAGE: &str = "usage: hepfusion [-f FILE.sql]... [-c SQL]... [--format table|csv|tsv|json|ndjson] [--maxrows N] [-q]
+
+  (no -f/-c)     interactive shell; statements end with ';', \\? lists meta-commands
+  -f, --file     run an SQL script (repeatable, run in order)
+  -c, --command  run SQL given on the command line (repeatable)
+  --format       output format (default: table)
+  --maxrows N    rows shown per result in table format (default: 40 interactive, all otherwise)
+  -q, --quiet    no row counts or timings";
+
+#[derive(Debug)]
+pub struct Args {
+    pub files: Vec<String>,
+    pub commands: Vec<String>,
+    pub format: Format,
+    pub maxrows: Option<usize>,
+    pub quiet: bool,
+    pub help: bool,
+}
+
+impl Args {
+    pub fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
+        let mut a = Args { files: vec![], commands: vec![], format: Format::Table, maxrows: None, quiet: false, help: false };
+        while let Some(arg) = it.next() {
+            let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
+            match arg.as_str() {
+                "-f" | "--file" => a.files.push(value(&arg)?),
+                "-c" | "--command" => a.commands.push(value(&arg)?),
+                "--format" => a.format = value(&arg)?.parse()?,
+                "--maxrows" => {
+                    let v = value(&arg)?;
+                    a.maxrows = Some(v.parse().map_err(|_| format!("--maxrows takes a number, not '{v}'"))?)
+                }
+                "-q" | "--quiet" => a.quiet = true,
+                "-h" | "--help" => a.help = true,
+                other => return Err(format!("unknown argument '{other}'")),
+            }
+        }
+        Ok(a)
+    }
+}

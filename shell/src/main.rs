@@ -1,0 +1,67 @@
+//! `hepfusion`: an SQL shell over ROOT files and the hepfusion functions.
+//!
+//! ```text
+//! hepfusion                       interactive shell (history, multi-line statements)
+//! hepfusion -f a.sql -f b.sql     run script files in order
+//! hepfusion -c "SELECT ..."       run statements given on the command line
+//! options: --format table|csv|tsv|json|ndjson   --maxrows N   -q (quiet)
+//! ```
+
+mod args;
+mod output;
+mod repl;
+mod run;
+
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = match args::Args::parse(std::env::args().skip(1)) {
+        Ok(a) => a,
+        Err(msg) => {
+            eprintln!("hepfusion: {msg}\n\n{}", args::USAGE);
+            return ExitCode::from(2);
+        }
+    };
+    if args.help {
+        println!("{}", args::USAGE);
+        return ExitCode::SUCCESS;
+    }
+    let ctx = match hepfusion::new_context() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("hepfusion: cannot create the session: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut printer = output::Printer::new(args.format, args.maxrows, args.quiet);
+    if args.commands.is_empty() && args.files.is_empty() {
+        return match repl::run(&ctx, &mut printer).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("hepfusion: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    for f in &args.files {
+        let sql = match std::fs::read_to_string(f) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("hepfusion: cannot read {f}: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        if let Err(e) = run::run_script(&ctx, &sql, &mut printer).await {
+            eprintln!("Error in {f}: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    for c in &args.commands {
+        if let Err(e) = run::run_script(&ctx, c, &mut printer).await {
+            eprintln!("Error: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,87 @@
+//! `root-bench`: timing runs for `tools/bench` (not a test).
+//!
+//! ```text
+//! root-bench read FILE TREE [--repeat N]            decode every column on one thread
+//! root-bench sql FILE TREE --query SQL [--partitions P] [--repeat N]   SQL over table `t`
+//! root-bench open FILE TREE [--repeat N]            open the file and infer the schema
+//! ```
+//! Prints one JSON line: mode, entries, best seconds, peak RSS in kB.
+
+use std::time::Instant;
+
+use hepfusion::root::{ReaderOptions, Source, TreeReader};
+
+fn peak_rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .unwrap_or(0)
+}
+
+fn arg(args: &[String], name: &str) -> Option<String> {
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+}
+
+async fn read_all(file: &str, tree: &str) -> Result<u64, String> {
+    let src = Source::local(file).await.map_err(|e| e.to_string())?;
+    let r = TreeReader::open(src, Some(tree), &ReaderOptions::default()).await.map_err(|e| e.to_string())?;
+    let cols: Vec<usize> = (0..r.schema().fields().len()).collect();
+    let mut n = 0;
+    for &(s, e) in r.clusters() {
+        let a = r.read_columns(&cols, s, e).await.map_err(|e| e.to_string())?;
+        n += a.first().map(|a| a.len() as u64).unwrap_or(0);
+    }
+    Ok(n)
+}
+
+async fn run_sql(file: &str, tree: &str, query: &str, partitions: usize) -> Result<u64, String> {
+    let cfg = hepfusion::session_config().with_target_partitions(partitions);
+    let ctx = hepfusion::session::new_context_with_config(cfg).map_err(|e| e.to_string())?;
+    ctx.sql(&format!("CREATE EXTERNAL TABLE t STORED AS ROOT LOCATION '{file}' OPTIONS ('root.tree' '{tree}')"))
+        .await
+        .map_err(|e| e.to_string())?;
+    let b = ctx.sql(query).await.map_err(|e| e.to_string())?.collect().await.map_err(|e| e.to_string())?;
+    Ok(b.iter().map(|b| b.num_rows() as u64).sum())
+}
+
+async fn open_only(file: &str, tree: &str) -> Result<u64, String> {
+    let src = Source::local(file).await.map_err(|e| e.to_string())?;
+    let r = TreeReader::open(src, Some(tree), &ReaderOptions::default()).await.map_err(|e| e.to_string())?;
+    Ok(r.schema().fields().len() as u64)
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() < 4 {
+        eprintln!("usage: root-bench read|sql|open FILE TREE [--query SQL] [--partitions P] [--repeat N]");
+        std::process::exit(2);
+    }
+    let (mode, file, tree) = (args[1].as_str(), args[2].as_str(), args[3].as_str());
+    let repeat: usize = arg(&args, "--repeat").and_then(|r| r.parse().ok()).unwrap_or(3).max(1);
+    let partitions: usize = arg(&args, "--partitions").and_then(|r| r.parse().ok()).unwrap_or(1).max(1);
+    let query = arg(&args, "--query").unwrap_or_else(|| "SELECT count(*) FROM t".into());
+    let mut best = f64::INFINITY;
+    let mut result = 0;
+    for _ in 0..repeat {
+        let t = Instant::now();
+        let r = match mode {
+            "read" => read_all(file, tree).await,
+            "sql" => run_sql(file, tree, &query, partitions).await,
+            "open" => open_only(file, tree).await,
+            other => Err(format!("unknown mode {other}")),
+        };
+        match r {
+            Ok(n) => result = n,
+            Err(e) => {
+                eprintln!("root-bench: {e}");
+                std::process::exit(1);
+            }
+        }
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    println!(
+        "{{\"mode\": \"{mode}\", \"entries\": {result}, \"seconds\": {best:.6}, \"partitions\": {partitions}, \"peak_rss_kb\": {}}}",
+        peak_rss_kb()
+    );
+}

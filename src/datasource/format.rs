@@ -1,0 +1,113 @@
+//! `FileFormat` for ROOT: schema inference from the tree's branches and exact row counts.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::arrow::datatypes::{Schema, SchemaRef};
+use datafusion::catalog::Session;
+use datafusion::common::stats::Precision;
+use datafusion::common::{GetExt, Statistics};
+use datafusion::datasource::file_format::file_compression_type::FileCompressionType;
+use datafusion::datasource::file_format::{FileFormat, FileFormatFactory};
+use datafusion::datasource::physical_plan::{FileScanConfig, FileSource};
+use datafusion::datasource::source::DataSourceExec;
+use datafusion::datasource::table_schema::TableSchema;
+use datafusion::error::{DataFusionError, Result};
+use datafusion::physical_plan::ExecutionPlan;
+use object_store::{ObjectMeta, ObjectStore};
+
+use super::df_err;
+use super::options::RootOptions;
+use super::scan::RootSource;
+use crate::root::{Source, TreeReader};
+
+/// Creates [`RootFormat`]s from table options; registered under the extension `root`.
+#[derive(Debug, Default)]
+pub struct RootFormatFactory;
+
+impl GetExt for RootFormatFactory {
+    fn get_ext(&self) -> String {
+        "root".into()
+    }
+}
+
+impl FileFormatFactory for RootFormatFactory {
+    fn create(&self, _state: &dyn Session, opts: &HashMap<String, String>) -> Result<Arc<dyn FileFormat>> {
+        Ok(Arc::new(RootFormat::new(RootOptions::from_map(opts)?)))
+    }
+
+    fn default(&self) -> Arc<dyn FileFormat> {
+        Arc::new(RootFormat::default())
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct RootFormat {
+    opts: Arc<RootOptions>,
+}
+
+impl RootFormat {
+    pub fn new(opts: RootOptions) -> Self {
+        RootFormat { opts: Arc::new(opts) }
+    }
+}
+
+/// Opens the configured tree of one object.
+pub(crate) async fn open_tree(store: &Arc<dyn ObjectStore>, meta: &ObjectMeta, opts: &RootOptions) -> Result<TreeReader> {
+    let source = Source::new(Arc::clone(store), meta.location.clone(), meta.size, meta.location.to_string());
+    TreeReader::open(source, opts.tree.as_deref(), &opts.reader).await.map_err(df_err)
+}
+
+#[async_trait]
+impl FileFormat for RootFormat {
+    fn get_ext(&self) -> String {
+        "root".into()
+    }
+
+    fn get_ext_with_compression(&self, c: &FileCompressionType) -> Result<String> {
+        if c.is_compressed() {
+            Err(DataFusionError::NotImplemented("ROOT files compress their own baskets; outer compression is not supported".into()))
+        } else {
+            Ok("root".into())
+        }
+    }
+
+    fn compression_type(&self) -> Option<FileCompressionType> {
+        None
+    }
+
+    async fn infer_schema(&self, _state: &dyn Session, store: &Arc<dyn ObjectStore>, objects: &[ObjectMeta]) -> Result<SchemaRef> {
+        if objects.is_empty() {
+            return Err(DataFusionError::Plan("no ROOT files found at the table's location".into()));
+        }
+        let mut schemas = Vec::with_capacity(objects.len());
+        for o in objects {
+            let reader = open_tree(store, o, &self.opts).await?;
+            schemas.push(reader.schema().as_ref().clone());
+        }
+        let first = schemas[0].clone();
+        for (s, o) in schemas.iter().zip(objects).skip(1) {
+            if s.fields() != first.fields() {
+                return Err(DataFusionError::Plan(format!(
+                    "the tree in '{}' has other branches or types than in '{}'; a table's files must share one schema",
+                    o.location, objects[0].location
+                )));
+            }
+        }
+        Ok(Arc::new(Schema::new(first.fields().clone())))
+    }
+
+    async fn infer_stats(&self, _state: &dyn Session, store: &Arc<dyn ObjectStore>, table_schema: SchemaRef, object: &ObjectMeta) -> Result<Statistics> {
+        let reader = open_tree(store, object, &self.opts).await?;
+        Ok(Statistics::new_unknown(&table_schema).with_num_rows(Precision::Exact(reader.entries() as usize)))
+    }
+
+    async fn create_physical_plan(&self, _state: &dyn Session, conf: FileScanConfig) -> Result<Arc<dyn ExecutionPlan>> {
+        Ok(DataSourceExec::from_data_source(conf))
+    }
+
+    fn file_source(&self, table_schema: TableSchema) -> Arc<dyn FileSource> {
+        Arc::new(RootSource::new(table_schema, Arc::clone(&self.opts)))
+    }
+}

@@ -1,0 +1,21 @@
+//! The ROOT data source for DataFusion: `STORED AS ROOT` tables and the `read_root` table
+//! function, over local files, HTTP(S) and S3.
+//!
+//! Modelled on DataFusion's Arrow IPC source: a [`format::RootFormat`] infers the schema and
+//! exact row counts; a [`scan::RootSource`] opens each file (or byte range of a file) and
+//! streams the tree's clusters as record batches of the projected columns.
+
+pub mod format;
+pub mod options;
+pub mod read_root;
+pub mod scan;
+pub mod stores;
+
+use datafusion::error::DataFusionError;
+
+use crate::root::RootError;
+
+/// ROOT reader errors keep their message (file, tree, branch, basket) in DataFusion errors.
+pub(crate) fn df_err(e: RootError) -> DataFusionError {
+    DataFusionError::External(Box::new(e))
+}

@@ -1,0 +1,89 @@
+//! `read_root('path' [, 'tree' [, 'options']])`: a ROOT file, directory or glob as a table,
+//! without `CREATE EXTERNAL TABLE`.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+
+use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
+use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::SessionState;
+use datafusion::logical_expr::Expr;
+
+use super::format::RootFormat;
+use super::options::RootOptions;
+
+#[derive(Debug, Default)]
+pub struct ReadRoot;
+
+const USAGE: &str = "read_root(path [, tree [, options]]): path and tree are strings, options a string like 'group_counters=true'";
+
+fn string_arg(exprs: &[Expr], i: usize, what: &str) -> Result<Option<String>> {
+    match exprs.get(i) {
+        None => Ok(None),
+        Some(Expr::Literal(v, _)) => match v.try_as_str() {
+            Some(Some(s)) => Ok(Some(s.to_string())),
+            Some(None) => Ok(None),
+            None => Err(DataFusionError::Plan(format!("read_root: argument {} ({what}) must be a string, got {v}; {USAGE}", i + 1))),
+        },
+        Some(e) => Err(DataFusionError::Plan(format!(
+            "read_root: argument {} ({what}) must be a constant string, got {e}; {USAGE}",
+            i + 1
+        ))),
+    }
+}
+
+/// Runs planning-time async work (schema inference) from the synchronous UDTF call.
+fn block_on<T: Send + 'static>(fut: impl Future<Output = Result<T>> + Send + 'static) -> Result<T> {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => tokio::task::block_in_place(|| h.block_on(fut)),
+        _ => std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| DataFusionError::External(Box::new(e)))?
+                .block_on(fut)
+        })
+        .join()
+        .map_err(|_| DataFusionError::Execution("read_root: schema inference thread failed".into()))?,
+    }
+}
+
+impl TableFunctionImpl for ReadRoot {
+    fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
+        let exprs = args.exprs();
+        if exprs.is_empty() || exprs.len() > 3 {
+            return Err(DataFusionError::Plan(format!("read_root takes 1 to 3 arguments, got {}; {USAGE}", exprs.len())));
+        }
+        let path = string_arg(exprs, 0, "path")?.ok_or_else(|| DataFusionError::Plan(format!("read_root: path is NULL; {USAGE}")))?;
+        let mut map = HashMap::new();
+        if let Some(extra) = string_arg(exprs, 2, "options")? {
+            for kv in extra.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                let (k, v) = kv
+                    .split_once('=')
+                    .ok_or_else(|| DataFusionError::Plan(format!("read_root: option '{kv}' is not key=value; {USAGE}")))?;
+                map.insert(format!("root.{}", k.trim().trim_start_matches("root.")), v.trim().to_string());
+            }
+        }
+        if let Some(tree) = string_arg(exprs, 1, "tree")? {
+            map.insert("root.tree".to_string(), tree);
+        }
+        let opts = RootOptions::from_map(&map)?;
+        let state = args
+            .session()
+            .as_any()
+            .downcast_ref::<SessionState>()
+            .cloned()
+            .ok_or_else(|| DataFusionError::Plan("read_root needs a DataFusion SessionState".into()))?;
+        block_on(async move {
+            let url = ListingTableUrl::parse(&path)?;
+            let listing = ListingOptions::new(Arc::new(RootFormat::new(opts))).with_file_extension(".root");
+            let schema = listing.infer_schema(&state, &url).await?;
+            let cfg = ListingTableConfig::new(url).with_listing_options(listing).with_schema(schema);
+            let table = ListingTable::try_new(cfg)?.with_cache(state.runtime_env().cache_manager.get_file_statistic_cache());
+            Ok(Arc::new(table) as Arc<dyn TableProvider>)
+        })
+    }
+}

@@ -1,0 +1,177 @@
+//! Scanning ROOT files: the `FileSource` and the opener that streams a tree's clusters.
+//!
+//! Parallelism follows DataFusion's byte-range partitioning: a file split into ranges gives each
+//! cluster of entries to exactly one range (the range holding the cluster's position, taken in
+//! proportion to its first entry), so every core reads its own clusters of one large file.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{RecordBatch, RecordBatchOptions};
+use datafusion::arrow::datatypes::{Schema, SchemaRef};
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::datasource::listing::PartitionedFile;
+use datafusion::datasource::physical_plan::{FileOpenFuture, FileOpener, FileScanConfig, FileSource};
+use datafusion::datasource::projection::{ProjectionOpener, SplitProjection};
+use datafusion::datasource::table_schema::TableSchema;
+use datafusion::error::Result;
+use datafusion::physical_expr::projection::ProjectionExprs;
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_plan::apply_expression_roots;
+use datafusion::physical_plan::metrics::ExecutionPlanMetricsSet;
+use futures::{StreamExt, TryStreamExt};
+use object_store::ObjectStore;
+
+use super::df_err;
+use super::format::open_tree;
+use super::options::RootOptions;
+
+#[derive(Clone)]
+pub struct RootSource {
+    table_schema: TableSchema,
+    projection: SplitProjection,
+    metrics: ExecutionPlanMetricsSet,
+    batch_size: Option<usize>,
+    opts: Arc<RootOptions>,
+}
+
+impl RootSource {
+    pub fn new(table_schema: TableSchema, opts: Arc<RootOptions>) -> Self {
+        RootSource {
+            projection: SplitProjection::unprojected(&table_schema),
+            table_schema,
+            metrics: ExecutionPlanMetricsSet::new(),
+            batch_size: None,
+            opts,
+        }
+    }
+}
+
+impl FileSource for RootSource {
+    fn create_file_opener(&self, store: Arc<dyn ObjectStore>, cfg: &FileScanConfig, _partition: usize) -> Result<Arc<dyn FileOpener>> {
+        let file_schema = Arc::clone(self.table_schema.file_schema());
+        let columns = self.projection.file_indices.clone();
+        let inner = Arc::new(RootOpener {
+            store,
+            opts: Arc::clone(&self.opts),
+            out_schema: Arc::new(file_schema.project(&columns)?),
+            columns,
+            batch_size: self.batch_size.unwrap_or(8192).max(1),
+            limit: cfg.limit,
+        });
+        ProjectionOpener::try_new(self.projection.clone(), inner, self.table_schema.file_schema())
+    }
+
+    fn table_schema(&self) -> &TableSchema {
+        &self.table_schema
+    }
+
+    fn with_batch_size(&self, batch_size: usize) -> Arc<dyn FileSource> {
+        Arc::new(RootSource { batch_size: Some(batch_size), ..self.clone() })
+    }
+
+    fn metrics(&self) -> &ExecutionPlanMetricsSet {
+        &self.metrics
+    }
+
+    fn file_type(&self) -> &str {
+        "root"
+    }
+
+    fn projection(&self) -> Option<&ProjectionExprs> {
+        Some(&self.projection.source)
+    }
+
+    fn try_pushdown_projection(&self, p: &ProjectionExprs) -> Result<Option<Arc<dyn FileSource>>> {
+        let mut s = self.clone();
+        s.projection = SplitProjection::new(self.table_schema.file_schema(), &s.projection.source.try_merge(p)?);
+        Ok(Some(Arc::new(s)))
+    }
+
+    fn apply_expressions(&self, f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>) -> Result<TreeNodeRecursion> {
+        apply_expression_roots(self.projection.source.iter(), f)
+    }
+}
+
+struct RootOpener {
+    store: Arc<dyn ObjectStore>,
+    opts: Arc<RootOptions>,
+    /// Indices of the columns to read, in the file schema.
+    columns: Vec<usize>,
+    out_schema: SchemaRef,
+    batch_size: usize,
+    limit: Option<usize>,
+}
+
+impl FileOpener for RootOpener {
+    fn open(&self, file: PartitionedFile) -> Result<FileOpenFuture> {
+        let store = Arc::clone(&self.store);
+        let opts = Arc::clone(&self.opts);
+        let columns = self.columns.clone();
+        let schema = Arc::clone(&self.out_schema);
+        let batch_size = self.batch_size;
+        let limit = self.limit;
+        Ok(Box::pin(async move {
+            let reader = Arc::new(open_tree(&store, &file.object_meta, &opts).await?);
+            let size = file.object_meta.size.max(1) as u128;
+            let entries = reader.entries().max(1) as u128;
+            let mut clusters: Vec<(u64, u64)> = reader
+                .clusters()
+                .iter()
+                .copied()
+                .filter(|&(start, _)| match &file.range {
+                    None => true,
+                    Some(r) => r.contains((start as u128 * size / entries) as i64),
+                })
+                .collect();
+            // With a LIMIT, stop reading clusters once enough entries are covered.
+            if let Some(l) = limit {
+                let mut covered = 0u64;
+                clusters.retain(|&(s, e)| {
+                    let keep = covered < l as u64;
+                    covered += e - s;
+                    keep
+                });
+            }
+            let stream = futures::stream::iter(clusters)
+                .then(move |(start, stop)| {
+                    let reader = Arc::clone(&reader);
+                    let columns = columns.clone();
+                    let schema = Arc::clone(&schema);
+                    async move { read_cluster(&reader, &columns, &schema, start, stop, batch_size).await }
+                })
+                .map_ok(|batches| futures::stream::iter(batches.into_iter().map(Ok)))
+                .try_flatten();
+            Ok(stream.boxed())
+        }))
+    }
+}
+
+/// Decodes one cluster (each basket is decompressed once) and cuts it into batches.
+async fn read_cluster(
+    reader: &crate::root::TreeReader,
+    columns: &[usize],
+    schema: &SchemaRef,
+    start: u64,
+    stop: u64,
+    batch_size: usize,
+) -> Result<Vec<RecordBatch>> {
+    let n = (stop - start) as usize;
+    let mut out = Vec::with_capacity(n.div_ceil(batch_size));
+    if columns.is_empty() {
+        for lo in (0..n).step_by(batch_size) {
+            let rows = batch_size.min(n - lo);
+            out.push(RecordBatch::try_new_with_options(
+                Arc::new(Schema::empty()),
+                vec![],
+                &RecordBatchOptions::new().with_row_count(Some(rows)),
+            )?);
+        }
+        return Ok(out);
+    }
+    let arrays = reader.read_columns(columns, start, stop).await.map_err(df_err)?;
+    let batch = RecordBatch::try_new(Arc::clone(schema), arrays)?;
+    for lo in (0..n).step_by(batch_size) {
+        out.push(batch.slice(lo, batch_size.min(n - lo)));
+    }
+    Ok(out)
+}

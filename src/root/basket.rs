@@ -1,0 +1,68 @@
+//! TBasket records: the key header, the (possibly compressed) buffer, and the entry-offset
+//! table that follows the data when entries vary in size.
+
+use super::compression;
+use super::cursor::Cursor;
+use super::error::{Result, RootError};
+
+/// One basket's uncompressed content.
+#[derive(Debug, Clone)]
+pub struct Basket {
+    pub entries: usize,
+    /// The entry data (without the offset table).
+    pub data: Vec<u8>,
+    /// Entry boundaries in `data` (entries + 1 values), when the basket records them.
+    pub offsets: Option<Vec<usize>>,
+}
+
+/// Parses a basket from the bytes of its whole record (key and buffer).
+pub fn parse_basket(raw: &[u8]) -> Result<Basket> {
+    let mut c = Cursor::new(raw);
+    let nbytes = c.i32()?;
+    let _key_version = c.i16()?;
+    let objlen = c.i32()?;
+    let _datime = c.u32()?;
+    let key_len = c.i16()?;
+    let _cycle = c.i16()?;
+    if key_len < 19 || nbytes < key_len as i32 || objlen < 0 || nbytes as usize != raw.len() {
+        return Err(RootError::format(format!(
+            "corrupt basket key (fNbytes={nbytes}, fKeylen={key_len}, fObjlen={objlen}, {} bytes on file)",
+            raw.len()
+        )));
+    }
+    let key_len = key_len as usize;
+    c.seek(key_len - 19)?;
+    let _version = c.u16()?;
+    let _buffer_size = c.i32()?;
+    let _nev_buf_size = c.i32()?;
+    let nev_buf = c.i32()?;
+    let last = c.i32()?;
+    if nev_buf < 0 || (last as i64) < key_len as i64 || (last as usize - key_len) > objlen as usize {
+        return Err(RootError::format(format!(
+            "corrupt basket header (fNevBuf={nev_buf}, fLast={last}, fKeylen={key_len}, fObjlen={objlen})"
+        )));
+    }
+    let entries = nev_buf as usize;
+    let objlen = objlen as usize;
+    let body = &raw[key_len..];
+    let mut buf = if body.len() == objlen { body.to_vec() } else { compression::decompress(body, objlen)? };
+    let border = last as usize - key_len;
+    let offsets = if border == objlen {
+        None
+    } else {
+        let mut oc = Cursor::new(&buf[border..]);
+        let _count = oc.i32()?;
+        let mut offs = Vec::with_capacity(entries + 1);
+        for _ in 0..entries {
+            let o = oc.i32()? as i64 - key_len as i64;
+            if o < 0 || o as usize > border || offs.last().is_some_and(|&p| p > o as usize) {
+                return Err(RootError::format(format!("basket entry offset {o} out of order or outside its {border} bytes")));
+            }
+            offs.push(o as usize);
+        }
+        offs.push(border);
+        Some(offs)
+    };
+    buf.truncate(border);
+    Ok(Basket { entries, data: buf, offsets })
+}

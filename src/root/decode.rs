@@ -1,0 +1,375 @@
+//! Whole-basket decoding into Arrow buffers. A builder receives the entries of one basket at a
+//! time, converts big-endian values in bulk, and produces one Arrow array at the end.
+
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, BooleanArray, FixedSizeListArray, ListArray, PrimitiveArray, StringArray, StructArray};
+use arrow::buffer::{BooleanBuffer, OffsetBuffer, ScalarBuffer};
+use arrow::datatypes::*;
+
+use super::cursor::Cursor;
+use super::error::{Result, RootError};
+use super::interpretation::{Interpretation, Layout, Scalar};
+
+/// Decoded values of one scalar type, in native byte order.
+enum Values {
+    Bool(Vec<bool>),
+    I8(Vec<i8>),
+    U8(Vec<u8>),
+    I16(Vec<i16>),
+    U16(Vec<u16>),
+    I32(Vec<i32>),
+    U32(Vec<u32>),
+    I64(Vec<i64>),
+    U64(Vec<u64>),
+    F32(Vec<f32>),
+    F64(Vec<f64>),
+}
+
+macro_rules! extend_be {
+    ($v:expr, $bytes:expr, $t:ty) => {{
+        const N: usize = std::mem::size_of::<$t>();
+        $v.extend($bytes.chunks_exact(N).map(|c| <$t>::from_be_bytes(be::<N>(c))))
+    }};
+}
+
+/// The first N bytes of a chunk from `chunks_exact(N)` as an array.
+#[inline(always)]
+fn be<const N: usize>(c: &[u8]) -> [u8; N] {
+    let mut a = [0u8; N];
+    a.copy_from_slice(&c[..N]);
+    a
+}
+
+fn truncated(exponent: u8, mantissa: u16, bits: u32) -> f32 {
+    let mut e = (exponent as u32) << 23;
+    e |= ((mantissa as u32) & ((1u32 << (bits + 1)) - 1)) << (23 - bits);
+    let v = f32::from_bits(e);
+    if (1u32 << (bits + 1)) & mantissa as u32 != 0 {
+        -v
+    } else {
+        v
+    }
+}
+
+impl Values {
+    fn new(s: &Scalar, capacity: usize) -> Values {
+        match s.data_type() {
+            DataType::Boolean => Values::Bool(Vec::with_capacity(capacity)),
+            DataType::Int8 => Values::I8(Vec::with_capacity(capacity)),
+            DataType::UInt8 => Values::U8(Vec::with_capacity(capacity)),
+            DataType::Int16 => Values::I16(Vec::with_capacity(capacity)),
+            DataType::UInt16 => Values::U16(Vec::with_capacity(capacity)),
+            DataType::Int32 => Values::I32(Vec::with_capacity(capacity)),
+            DataType::UInt32 => Values::U32(Vec::with_capacity(capacity)),
+            DataType::Int64 => Values::I64(Vec::with_capacity(capacity)),
+            DataType::UInt64 => Values::U64(Vec::with_capacity(capacity)),
+            DataType::Float32 => Values::F32(Vec::with_capacity(capacity)),
+            _ => Values::F64(Vec::with_capacity(capacity)),
+        }
+    }
+
+    /// Appends the values in `bytes` (a whole number of `s.size()`-byte values).
+    fn extend(&mut self, s: &Scalar, bytes: &[u8]) {
+        match (self, s) {
+            (Values::Bool(v), _) => v.extend(bytes.iter().map(|&b| b != 0)),
+            (Values::I8(v), _) => v.extend(bytes.iter().map(|&b| b as i8)),
+            (Values::U8(v), _) => v.extend_from_slice(bytes),
+            (Values::I16(v), _) => extend_be!(v, bytes, i16),
+            (Values::U16(v), _) => extend_be!(v, bytes, u16),
+            (Values::I32(v), _) => extend_be!(v, bytes, i32),
+            (Values::U32(v), _) => extend_be!(v, bytes, u32),
+            (Values::I64(v), _) => extend_be!(v, bytes, i64),
+            (Values::U64(v), _) => extend_be!(v, bytes, u64),
+            (Values::F32(v), Scalar::Packed { low, high, bits, .. }) => {
+                let scale = ((high - low) / (1u64 << bits) as f64) as f32;
+                let low = *low as f32;
+                v.extend(bytes.chunks_exact(4).map(|c| {
+                    u32::from_be_bytes(be::<4>(c)) as f32 * scale + low
+                }))
+            }
+            (Values::F64(v), Scalar::Packed { low, high, bits, .. }) => {
+                let scale = (high - low) / (1u64 << bits) as f64;
+                v.extend(bytes.chunks_exact(4).map(|c| u32::from_be_bytes(be::<4>(c)) as f64 * scale + low))
+            }
+            (Values::F32(v), Scalar::Truncated { bits, .. }) => {
+                v.extend(bytes.chunks_exact(3).map(|c| truncated(c[0], u16::from_be_bytes([c[1], c[2]]), *bits)))
+            }
+            (Values::F64(v), Scalar::Truncated { bits, .. }) => v.extend(
+                bytes.chunks_exact(3).map(|c| truncated(c[0], u16::from_be_bytes([c[1], c[2]]), *bits) as f64),
+            ),
+            (Values::F64(v), Scalar::F32AsF64) => {
+                v.extend(bytes.chunks_exact(4).map(|c| f32::from_be_bytes(be::<4>(c)) as f64))
+            }
+            (Values::F32(v), _) => extend_be!(v, bytes, f32),
+            (Values::F64(v), _) => extend_be!(v, bytes, f64),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Values::Bool(v) => v.len(),
+            Values::I8(v) => v.len(),
+            Values::U8(v) => v.len(),
+            Values::I16(v) => v.len(),
+            Values::U16(v) => v.len(),
+            Values::I32(v) => v.len(),
+            Values::U32(v) => v.len(),
+            Values::I64(v) => v.len(),
+            Values::U64(v) => v.len(),
+            Values::F32(v) => v.len(),
+            Values::F64(v) => v.len(),
+        }
+    }
+
+    fn finish(self) -> ArrayRef {
+        fn p<T: ArrowPrimitiveType>(v: Vec<T::Native>) -> ArrayRef {
+            Arc::new(PrimitiveArray::<T>::new(ScalarBuffer::from(v), None))
+        }
+        match self {
+            Values::Bool(v) => Arc::new(BooleanArray::new(BooleanBuffer::from(v), None)),
+            Values::I8(v) => p::<Int8Type>(v),
+            Values::U8(v) => p::<UInt8Type>(v),
+            Values::I16(v) => p::<Int16Type>(v),
+            Values::U16(v) => p::<UInt16Type>(v),
+            Values::I32(v) => p::<Int32Type>(v),
+            Values::U32(v) => p::<UInt32Type>(v),
+            Values::I64(v) => p::<Int64Type>(v),
+            Values::U64(v) => p::<UInt64Type>(v),
+            Values::F32(v) => p::<Float32Type>(v),
+            Values::F64(v) => p::<Float64Type>(v),
+        }
+    }
+}
+
+fn wrap_fixed(values: ArrayRef, dims: &[usize]) -> Result<ArrayRef> {
+    let mut arr = values;
+    for &d in dims.iter().rev() {
+        let field = Arc::new(Field::new("item", arr.data_type().clone(), false));
+        arr = Arc::new(
+            FixedSizeListArray::try_new(field, d as i32, arr, None).map_err(|e| RootError::format(e.to_string()))?,
+        );
+    }
+    Ok(arr)
+}
+
+fn list(offsets: Vec<i32>, values: ArrayRef) -> Result<ArrayRef> {
+    let field = Arc::new(Field::new("item", values.data_type().clone(), false));
+    Ok(Arc::new(
+        ListArray::try_new(field, OffsetBuffer::new(ScalarBuffer::from(offsets)), values, None)
+            .map_err(|e| RootError::format(e.to_string()))?,
+    ))
+}
+
+fn to_i32(n: usize) -> Result<i32> {
+    i32::try_from(n).map_err(|_| RootError::unsupported("more than 2^31 values in one batch"))
+}
+
+/// Strings as offsets + bytes, validated as UTF-8 at the end.
+#[derive(Default)]
+struct Strings {
+    offsets: Vec<i32>,
+    bytes: Vec<u8>,
+}
+
+impl Strings {
+    fn new() -> Self {
+        Strings { offsets: vec![0], bytes: Vec::new() }
+    }
+    /// Reads one length-prefixed string.
+    fn push_prefixed(&mut self, c: &mut Cursor) -> Result<()> {
+        let mut n = c.u8()? as usize;
+        if n == 255 {
+            n = c.u32()? as usize;
+        }
+        self.bytes.extend_from_slice(c.bytes(n)?);
+        self.offsets.push(to_i32(self.bytes.len())?);
+        Ok(())
+    }
+    fn finish(self) -> Result<ArrayRef> {
+        let arr = StringArray::try_new(OffsetBuffer::new(ScalarBuffer::from(self.offsets)), self.bytes.into(), None)
+            .map_err(|e| RootError::format(format!("string that is not valid UTF-8: {e}")))?;
+        Ok(Arc::new(arr))
+    }
+}
+
+/// Accumulates the entries of one branch, basket by basket.
+pub struct ColumnBuilder {
+    interp: Interpretation,
+    values: Values,
+    /// Entry offsets into `values` (or into nested lists) for list layouts.
+    offsets: Vec<i32>,
+    inner_offsets: Vec<i32>,
+    strings: Strings,
+    fields: Vec<Values>,
+    entries: usize,
+}
+
+impl ColumnBuilder {
+    pub fn new(interp: &Interpretation, capacity_entries: usize) -> Self {
+        let per = match &interp.layout {
+            Layout::Fixed { dims } => dims.iter().product::<usize>().max(1),
+            _ => 1,
+        };
+        let fields = match &interp.layout {
+            Layout::LeafList { fields } => fields.iter().map(|(_, s, _)| Values::new(s, capacity_entries)).collect(),
+            _ => Vec::new(),
+        };
+        ColumnBuilder {
+            values: Values::new(&interp.scalar, capacity_entries * per),
+            interp: interp.clone(),
+            offsets: vec![0],
+            inner_offsets: vec![0],
+            strings: Strings::new(),
+            fields,
+            entries: 0,
+        }
+    }
+
+    pub fn entries(&self) -> usize {
+        self.entries
+    }
+
+    /// Appends entries `lo..hi` of a basket whose entry data is `data`, with entry boundaries
+    /// `offsets` (entries + 1 values) when the basket has them.
+    pub fn append(&mut self, data: &[u8], offsets: Option<&[usize]>, lo: usize, hi: usize) -> Result<()> {
+        let s = self.interp.scalar;
+        let size = s.size();
+        if let Some(e) = self.interp.fixed_entry_size() {
+            let (a, b) = (lo * e, hi * e);
+            if b > data.len() {
+                return Err(RootError::format(format!(
+                    "basket holds {} bytes, entries {lo}..{hi} of {e} bytes need {b}",
+                    data.len()
+                )));
+            }
+            match &self.interp.layout {
+                Layout::LeafList { fields } => {
+                    let mut pos = 0;
+                    for ((_, fs, dims), vals) in fields.iter().zip(self.fields.iter_mut()) {
+                        let w = fs.size() * dims.iter().product::<usize>();
+                        for entry in data[a..b].chunks_exact(e) {
+                            vals.extend(fs, &entry[pos..pos + w]);
+                        }
+                        pos += w;
+                    }
+                }
+                _ => self.values.extend(&s, &data[a..b]),
+            }
+            self.entries += hi - lo;
+            return Ok(());
+        }
+        let offsets = offsets.ok_or_else(|| {
+            RootError::format("basket of a variable-size branch has no entry offsets and no counter to derive them")
+        })?;
+        if offsets.len() < hi + 1 || offsets[hi] > data.len() {
+            return Err(RootError::format("basket entry offsets do not cover the requested entries"));
+        }
+        match self.interp.layout.clone() {
+            Layout::Jagged { header, inner } => {
+                let elem = size * inner.iter().product::<usize>();
+                if header == 0 {
+                    let (a, b) = (offsets[lo], offsets[hi]);
+                    self.check_multiple(b - a, elem)?;
+                    let base = self.values.len() / inner.iter().product::<usize>().max(1);
+                    for i in lo + 1..=hi {
+                        let n = offsets[i] - a;
+                        self.check_multiple(n, elem)?;
+                        self.offsets.push(to_i32(base + n / elem)?);
+                    }
+                    self.values.extend(&s, &data[a..b]);
+                } else {
+                    let per = inner.iter().product::<usize>().max(1);
+                    for i in lo..hi {
+                        let (a, b) = (offsets[i], offsets[i + 1]);
+                        if b < a + header {
+                            return Err(RootError::format(format!("entry {i} is shorter than its {header}-byte header")));
+                        }
+                        self.check_multiple(b - a - header, elem)?;
+                        self.values.extend(&s, &data[a + header..b]);
+                        self.offsets.push(to_i32(self.values.len() / per)?);
+                    }
+                }
+            }
+            Layout::String { header } => {
+                for i in lo..hi {
+                    let mut c = Cursor::new(&data[offsets[i]..offsets[i + 1]]);
+                    c.skip(header)?;
+                    if c.remaining() == 0 {
+                        // An empty entry (e.g. a null char*) is an empty string.
+                        self.strings.offsets.push(to_i32(self.strings.bytes.len())?);
+                    } else {
+                        self.strings.push_prefixed(&mut c)?;
+                    }
+                }
+            }
+            Layout::VectorOfStrings => {
+                for i in lo..hi {
+                    let mut c = Cursor::new(&data[offsets[i]..offsets[i + 1]]);
+                    c.skip(6)?;
+                    let n = c.i32()?;
+                    if n < 0 || n as usize > c.remaining() {
+                        return Err(RootError::format(format!("entry {i}: vector of {n} strings")));
+                    }
+                    for _ in 0..n {
+                        self.strings.push_prefixed(&mut c)?;
+                    }
+                    self.offsets.push(to_i32(self.strings.offsets.len() - 1)?);
+                }
+            }
+            Layout::VectorOfVectors => {
+                for i in lo..hi {
+                    let mut c = Cursor::new(&data[offsets[i]..offsets[i + 1]]);
+                    c.skip(6)?;
+                    let n = c.i32()?;
+                    if n < 0 || n as usize > c.remaining() / 4 {
+                        return Err(RootError::format(format!("entry {i}: vector of {n} vectors")));
+                    }
+                    for _ in 0..n {
+                        let m = c.i32()?;
+                        if m < 0 {
+                            return Err(RootError::format(format!("entry {i}: inner vector of {m} values")));
+                        }
+                        let bytes = c.bytes(m as usize * size)?;
+                        self.values.extend(&s, bytes);
+                        self.inner_offsets.push(to_i32(self.values.len())?);
+                    }
+                    self.offsets.push(to_i32(self.inner_offsets.len() - 1)?);
+                }
+            }
+            Layout::Fixed { .. } | Layout::LeafList { .. } => {
+                return Err(RootError::unsupported("fixed-size values inside a collection"));
+            }
+        }
+        self.entries += hi - lo;
+        Ok(())
+    }
+
+    fn check_multiple(&self, n: usize, elem: usize) -> Result<()> {
+        if elem == 0 || n % elem != 0 {
+            return Err(RootError::format(format!("entry of {n} bytes is not a whole number of {elem}-byte values")));
+        }
+        Ok(())
+    }
+
+    pub fn finish(self) -> Result<ArrayRef> {
+        let arr = match &self.interp.layout {
+            Layout::Fixed { dims } => wrap_fixed(self.values.finish(), dims)?,
+            Layout::Jagged { inner, .. } => list(self.offsets, wrap_fixed(self.values.finish(), inner)?)?,
+            Layout::String { .. } => self.strings.finish()?,
+            Layout::VectorOfStrings => list(self.offsets, self.strings.finish()?)?,
+            Layout::VectorOfVectors => list(self.offsets, list(self.inner_offsets, self.values.finish())?)?,
+            Layout::LeafList { fields } => {
+                let mut cols = Vec::new();
+                let mut defs = Vec::new();
+                for ((name, _, dims), vals) in fields.iter().zip(self.fields) {
+                    let a = wrap_fixed(vals.finish(), dims)?;
+                    defs.push(Arc::new(Field::new(name, a.data_type().clone(), false)));
+                    cols.push(a);
+                }
+                Arc::new(StructArray::try_new(defs.into(), cols, None).map_err(|e| RootError::format(e.to_string()))?)
+            }
+        };
+        Ok(arr)
+    }
+}

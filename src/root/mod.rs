@@ -1,0 +1,30 @@
+//! Our own reader of CERN ROOT files (TTree), decoding whole baskets into Arrow arrays.
+//!
+//! Layers, each readable alone (after uproot5's design):
+//! - [`source`]: where bytes come from (local, HTTP, S3 through `object_store`);
+//! - [`file`]: header, keys, directories, streamer infos;
+//! - [`objects`], [`streamers`], [`tree`]: the object stream and the models of TTree,
+//!   TBranch and TLeaf;
+//! - [`basket`], [`compression`]: basket records and their codecs;
+//! - [`interpretation`], [`decode`]: how a branch's bytes become Arrow arrays;
+//! - [`reader`]: a tree as a table (schema, clusters, entry ranges).
+//!
+//! Nothing here depends on DataFusion.
+
+pub mod basket;
+pub mod compression;
+pub mod cursor;
+pub mod decode;
+pub mod error;
+pub mod file;
+pub mod interpretation;
+pub mod objects;
+pub mod reader;
+pub mod source;
+pub mod streamers;
+pub mod tree;
+
+pub use error::{Result, RootError};
+pub use file::RootFile;
+pub use reader::{ReaderOptions, TreeReader};
+pub use source::Source;

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Oracle test: compare hepfusion's root-dump with uproot on every test ROOT file.
+#
+#   tests/oracle/run.sh [pytest args...]      e.g.  tests/oracle/run.sh -k HZZ
+#
+# Creates or reuses the virtualenv <repo>/.venv, installs tests/oracle/requirements.txt,
+# writes the fixtures (<repo>/.cache/fixtures, cached), then runs pytest on tests/oracle.
+# Environment: PYTHON (interpreter for the venv, default python3.11), HEPFUSION_ROOT_DUMP
+# (default <repo>/target/release/root-dump), HEPFUSION_SHARED (default <repo>/../shared),
+# HEPFUSION_FIXTURES, HEPFUSION_ORACLE_REPORT. It does not build root-dump.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+cd "$repo"
+start=$(date +%s)
+
+py="${PYTHON:-}"
+if [[ -z "$py" ]]; then
+    if command -v python3.11 >/dev/null 2>&1; then py=python3.11; else py=python3; fi
+fi
+venv="$repo/.venv"
+
+if [[ ! -x "$venv/bin/python" ]]; then
+    echo "oracle: creating $venv with $py"
+    if ! "$py" -m venv "$venv" 2>/dev/null; then
+        # Debian's python without the venv/ensurepip package: make a venv without pip and
+        # install pip into it with the interpreter's own pip.
+        rm -rf "$venv"
+        "$py" -m venv --without-pip "$venv"
+        "$py" -m pip --python "$venv/bin/python" install -q pip
+    fi
+fi
+vpy="$venv/bin/python"
+
+req="$here/requirements.txt"
+stamp="$venv/.oracle-requirements.sha256"
+want="$(sha256sum "$req" | cut -d' ' -f1)"
+if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
+    echo "oracle: installing $(basename "$req")"
+    "$vpy" -m pip install -q --disable-pip-version-check -r "$req"
+    echo "$want" >"$stamp"
+fi
+
+dump="${HEPFUSION_ROOT_DUMP:-$repo/target/release/root-dump}"
+if [[ ! -x "$dump" ]]; then
+    echo "oracle: root-dump not found at $dump" >&2
+    echo "oracle: build it (cargo build --release --bin root-dump) or set HEPFUSION_ROOT_DUMP" >&2
+    exit 2
+fi
+
+"$vpy" "$here/make_fixtures.py"
+
+set +e
+"$vpy" -m pytest "$here" -q -rf --tb=short "$@"
+rc=$?
+set -e
+echo "oracle: pytest exit $rc after $(( $(date +%s) - start )) s (report: ${HEPFUSION_ORACLE_REPORT:-$repo/.cache/oracle-report.json})"
+exit $rc

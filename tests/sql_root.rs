@@ -1,0 +1,130 @@
+//! SQL over ROOT files: `read_root`, `CREATE EXTERNAL TABLE ... STORED AS ROOT`, projections,
+//! LIMIT, statistics, several files per table, subdirectories and counter grouping.
+
+mod support;
+
+use support::*;
+
+fn ctx() -> datafusion::prelude::SessionContext {
+    hepfusion::new_context().expect("context")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_root_counts_and_sums() {
+    let ctx = ctx();
+    let f = skhep("uproot-HZZ.root");
+    assert_eq!(scalar_i64(&ctx, &format!("SELECT count(*) FROM read_root('{f}', 'events')")).await, 2421);
+    // The counter and the lists it counts agree entry by entry.
+    let mismatches = scalar_i64(
+        &ctx,
+        &format!("SELECT CAST(count(*) AS BIGINT) FROM read_root('{f}') WHERE NJet <> cardinality(Jet_Px)"),
+    )
+    .await;
+    assert_eq!(mismatches, 0);
+    let total = scalar_i64(&ctx, &format!("SELECT CAST(sum(NJet) AS BIGINT) FROM read_root('{f}')")).await;
+    let flat = scalar_i64(&ctx, &format!("SELECT CAST(count(*) AS BIGINT) FROM (SELECT unnest(Jet_Px) FROM read_root('{f}'))")).await;
+    assert_eq!(total, flat);
+    assert!(total > 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_codec_gives_the_same_table() {
+    let ctx = ctx();
+    let sum = |name: &str| format!(
+        "SELECT CAST(sum(NJet) * 1000000 + sum(NMuon) * 1000 + count(*) AS BIGINT) FROM read_root('{}')",
+        skhep(name)
+    );
+    let reference = scalar_i64(&ctx, &sum("uproot-HZZ.root")).await;
+    for codec in ["zlib", "lz4", "lzma", "zstd", "uncompressed"] {
+        let got = scalar_i64(&ctx, &sum(&format!("uproot-HZZ-{codec}.root"))).await;
+        assert_eq!(got, reference, "{codec}");
+    }
+    let px = |name: &str| format!("SELECT CAST(sum(Jet_Px[1]) * 1000 AS BIGINT) FROM read_root('{}') WHERE NJet > 0", skhep(name));
+    let reference = scalar_i64(&ctx, &px("uproot-HZZ.root")).await;
+    for codec in ["zlib", "lz4", "lzma", "zstd", "uncompressed"] {
+        assert_eq!(scalar_i64(&ctx, &px(&format!("uproot-HZZ-{codec}.root"))).await, reference, "{codec}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_external_table_with_options_directories_and_limit() {
+    let ctx = ctx();
+    let dir = tempfile::tempdir().unwrap();
+    for (i, name) in ["uproot-HZZ.root", "uproot-HZZ-zlib.root"].iter().enumerate() {
+        std::fs::copy(skhep(name), dir.path().join(format!("part{i}.root"))).unwrap();
+    }
+    std::fs::write(dir.path().join("notes.txt"), "not a ROOT file").unwrap();
+    let loc = format!("{}/", dir.path().display());
+    query(&ctx, &format!("CREATE EXTERNAL TABLE ev STORED AS ROOT LOCATION '{loc}' OPTIONS ('root.tree' 'events')")).await;
+    assert_eq!(scalar_i64(&ctx, "SELECT count(*) FROM ev").await, 2 * 2421);
+    let b = query(&ctx, "SELECT MET_px FROM ev LIMIT 7").await;
+    assert_eq!(b.iter().map(|b| b.num_rows()).sum::<usize>(), 7);
+    // A glob, and an option without the root. prefix.
+    let glob = format!("{}/*.root", dir.path().display());
+    query(&ctx, &format!("CREATE EXTERNAL TABLE ev2 STORED AS ROOT LOCATION '{glob}' OPTIONS ('tree' 'events')")).await;
+    assert_eq!(scalar_i64(&ctx, "SELECT count(*) FROM ev2").await, 2 * 2421);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trees_in_subdirectories_and_choice_of_tree() {
+    let ctx = ctx();
+    let f = skhep("uproot-nesteddirs.root");
+    assert_eq!(scalar_i64(&ctx, &format!("SELECT count(*) FROM read_root('{f}', 'one/two/tree')")).await, 100);
+    assert_eq!(scalar_i64(&ctx, &format!("SELECT count(*) FROM read_root('{f}', 'one/tree')")).await, 4);
+    let err = query_err(&ctx, &format!("SELECT * FROM read_root('{f}')")).await;
+    assert!(err.contains("trees") && err.contains("one/two/tree"), "{err}");
+    let err = query_err(&ctx, &format!("SELECT * FROM read_root('{f}', 'nope')")).await;
+    assert!(err.contains("nope") && err.contains("uproot-nesteddirs.root"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nanoaod_counter_groups_become_lists_of_structs() {
+    let ctx = ctx();
+    let f = skhep("nanoAOD_2015_CMS_Open_Data_ttbar.root");
+    let sql = format!("SELECT CAST(count(*) AS BIGINT) FROM read_root('{f}', 'Events', 'group_counters=true') WHERE cardinality(Jet) <> nJet");
+    assert_eq!(scalar_i64(&ctx, &sql).await, 0);
+    let sql = format!(
+        "SELECT CAST(sum(cardinality(Jet)) AS BIGINT) FROM read_root('{f}', 'Events', 'group_counters=true')"
+    );
+    let grouped = scalar_i64(&ctx, &sql).await;
+    let plain = scalar_i64(&ctx, &format!("SELECT CAST(sum(nJet) AS BIGINT) FROM read_root('{f}', 'Events')")).await;
+    assert_eq!(grouped, plain);
+    // The grouped field equals the plain branch, value by value.
+    let a = query(&ctx, &format!("SELECT Jet FROM read_root('{f}', 'Events', 'group_counters=true')")).await;
+    let b = query(&ctx, &format!("SELECT Jet_pt FROM read_root('{f}', 'Events')")).await;
+    let a = datafusion::arrow::compute::concat_batches(&a[0].schema(), &a).unwrap();
+    let b = datafusion::arrow::compute::concat_batches(&b[0].schema(), &b).unwrap();
+    use datafusion::arrow::array::{Array, AsArray};
+    let jets = a.column(0).as_list::<i32>();
+    let pts = b.column(0).as_list::<i32>();
+    assert_eq!(jets.len(), pts.len());
+    let jet_pt = jets.values().as_struct().column_by_name("pt").expect("pt field").clone();
+    assert_eq!(jet_pt.as_ref(), pts.values().as_ref());
+    assert_eq!(jets.value_offsets(), pts.value_offsets());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exact_statistics_answer_count_without_scanning() {
+    let ctx = ctx();
+    let f = skhep("uproot-issue412.root");
+    let b = query(&ctx, &format!("EXPLAIN SELECT count(*) FROM read_root('{f}')")).await;
+    let text = datafusion::arrow::util::pretty::pretty_format_batches(&b).unwrap().to_string();
+    assert!(!text.contains("DataSourceExec"), "count(*) should come from statistics:\n{text}");
+    assert_eq!(scalar_i64(&ctx, &format!("SELECT count(*) FROM read_root('{f}')")).await, 1_000_000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_big_file_is_split_across_partitions() {
+    let f = skhep("uproot-issue412.root");
+    let q = format!("SELECT CAST(sum(CAST(int64 AS DOUBLE)) AS BIGINT), CAST(count(*) AS BIGINT) FROM read_root('{f}') WHERE bool");
+    let cfg = hepfusion::session_config().with_target_partitions(1);
+    let one = hepfusion::session::new_context_with_config(cfg).unwrap();
+    let cfg = hepfusion::session_config().with_target_partitions(4).with_repartition_file_min_size(1);
+    let many = hepfusion::session::new_context_with_config(cfg).unwrap();
+    let plan = query(&many, &format!("EXPLAIN {q}")).await;
+    let text = datafusion::arrow::util::pretty::pretty_format_batches(&plan).unwrap().to_string();
+    assert!(text.contains("file_groups={4 groups"), "expected 4 byte-range groups:\n{text}");
+    let a = datafusion::arrow::util::pretty::pretty_format_batches(&query(&one, &q).await).unwrap().to_string();
+    let b = datafusion::arrow::util::pretty::pretty_format_batches(&query(&many, &q).await).unwrap().to_string();
+    assert_eq!(a, b);
+}
