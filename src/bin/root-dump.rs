@@ -37,15 +37,12 @@ async fn dump_tree(file: &Path, tree: &str, out: &Path, idx: usize) -> Result<St
     let mut fields = Vec::new();
     let mut arrays: Vec<ArrayRef> = Vec::new();
     let mut branches = Vec::new();
-    let flat_index: std::collections::HashMap<&str, usize> =
-        reader.flat_branches().iter().enumerate().map(|(i, f)| (f.path.as_str(), i)).collect();
     for st in reader.branch_statuses() {
         let (status, ty, msg) = match &st.status {
             Ok(None) => ("group", String::new(), None),
             Err(why) => ("unsupported", String::new(), Some(why.clone())),
             Ok(Some(t)) => {
-                let i = flat_index[st.path.as_str()];
-                match reader.read_flat(i, 0, entries).await {
+                match reader.read_flat(st.flat.unwrap_or(usize::MAX), 0, entries).await {
                     Ok(a) => {
                         fields.push(Field::new(&st.path, a.data_type().clone(), false));
                         arrays.push(a);

@@ -11,6 +11,9 @@ use super::cursor::Cursor;
 use super::error::{Result, RootError};
 use super::interpretation::{Interpretation, Layout, Scalar};
 
+/// TObject::fBits flag: the object is referenced, and its process id follows the bits.
+const K_IS_REFERENCED: u32 = 1 << 4;
+
 /// Decoded values of one scalar type, in native byte order.
 enum Values {
     Bool(Vec<bool>),
@@ -193,6 +196,22 @@ impl Strings {
     }
 }
 
+/// Entry boundaries of the first `n` length-prefixed strings of `data`.
+fn string_offsets(data: &[u8], n: usize) -> Result<Vec<usize>> {
+    let mut c = Cursor::new(data);
+    let mut out = Vec::with_capacity(n + 1);
+    out.push(0);
+    for _ in 0..n {
+        let mut len = c.u8()? as usize;
+        if len == 255 {
+            len = c.u32()? as usize;
+        }
+        c.skip(len)?;
+        out.push(c.pos());
+    }
+    Ok(out)
+}
+
 /// Accumulates the entries of one branch, basket by basket.
 pub struct ColumnBuilder {
     interp: Interpretation,
@@ -259,9 +278,20 @@ impl ColumnBuilder {
             self.entries += hi - lo;
             return Ok(());
         }
-        let offsets = offsets.ok_or_else(|| {
-            RootError::format("basket of a variable-size branch has no entry offsets and no counter to derive them")
-        })?;
+        let scanned;
+        let offsets = match offsets {
+            Some(o) => o,
+            None if self.interp.layout == (Layout::String { header: 0 }) => {
+                // Strings are self-delimiting: a basket written without offsets is walked.
+                scanned = string_offsets(data, hi)?;
+                &scanned
+            }
+            None => {
+                return Err(RootError::format(
+                    "basket of a variable-size branch has no entry offsets and no counter to derive them",
+                ))
+            }
+        };
         if offsets.len() < hi + 1 || offsets[hi] > data.len() {
             return Err(RootError::format("basket entry offsets do not cover the requested entries"));
         }
@@ -337,6 +367,27 @@ impl ColumnBuilder {
                     self.offsets.push(to_i32(self.inner_offsets.len() - 1)?);
                 }
             }
+            Layout::TObjectBits => {
+                let Values::U32(v) = &mut self.values else {
+                    return Err(RootError::format("TObject bits decoded into a non-u32 column"));
+                };
+                for i in lo..hi {
+                    let mut c = Cursor::new(&data[offsets[i]..offsets[i + 1]]);
+                    let before = v.len();
+                    while c.remaining() > 0 {
+                        let bits = c.u32()?;
+                        v.push(bits);
+                        if bits & K_IS_REFERENCED != 0 {
+                            c.skip(2)?;
+                        }
+                    }
+                    if self.interp.in_collection {
+                        self.offsets.push(to_i32(v.len())?);
+                    } else if v.len() != before + 1 {
+                        return Err(RootError::format(format!("entry {i}: {} TObject bit words, expected 1", v.len() - before)));
+                    }
+                }
+            }
             Layout::Fixed { .. } | Layout::LeafList { .. } => {
                 return Err(RootError::unsupported("fixed-size values inside a collection"));
             }
@@ -356,6 +407,8 @@ impl ColumnBuilder {
         let arr = match &self.interp.layout {
             Layout::Fixed { dims } => wrap_fixed(self.values.finish(), dims)?,
             Layout::Jagged { inner, .. } => list(self.offsets, wrap_fixed(self.values.finish(), inner)?)?,
+            Layout::TObjectBits if self.interp.in_collection => list(self.offsets, self.values.finish())?,
+            Layout::TObjectBits => self.values.finish(),
             Layout::String { .. } => self.strings.finish()?,
             Layout::VectorOfStrings => list(self.offsets, self.strings.finish()?)?,
             Layout::VectorOfVectors => list(self.offsets, list(self.inner_offsets, self.values.finish())?)?,

@@ -80,8 +80,8 @@ impl Scalar {
             kind::UCHAR => Scalar::U8,
             kind::SHORT => Scalar::I16,
             kind::USHORT => Scalar::U16,
-            kind::INT | kind::COUNTER => Scalar::I32,
-            kind::UINT | kind::BITS => Scalar::U32,
+            kind::INT => Scalar::I32,
+            kind::UINT | kind::BITS | kind::COUNTER => Scalar::U32,
             kind::LONG | kind::LONG64 => Scalar::I64,
             kind::ULONG | kind::ULONG64 => Scalar::U64,
             kind::FLOAT => Scalar::F32,
@@ -165,6 +165,9 @@ pub enum Layout {
     VectorOfStrings,
     /// `std::vector<std::vector<T>>` (with its 6-byte object header).
     VectorOfVectors,
+    /// TObject::fBits of split objects: a u32, followed by a 2-byte process id when the object
+    /// is referenced (`kIsReferenced`), so element sizes vary.
+    TObjectBits,
     /// A leaf list `"x/D:y/I:z/B"`: a struct of fixed fields packed in each entry.
     LeafList { fields: Vec<(String, Scalar, Vec<usize>)> },
 }
@@ -197,6 +200,7 @@ impl Interpretation {
             Layout::String { .. } => DataType::Utf8,
             Layout::VectorOfStrings => list_of(DataType::Utf8),
             Layout::VectorOfVectors => list_of(list_of(s)),
+            Layout::TObjectBits => s,
             Layout::LeafList { fields } => DataType::Struct(
                 fields
                     .iter()
@@ -414,6 +418,9 @@ pub fn interpret(b: &Branch, leaves: &[Leaf], streamers: &Streamers, top_level: 
     };
     let type_name = element.map(|el| el.type_name.clone()).unwrap_or_default();
     let it = |layout, scalar| Ok(Interpretation { layout, scalar, in_collection });
+    if st == kind::BITS {
+        return it(Layout::TObjectBits, Scalar::U32);
+    }
     if (1..=19).contains(&st) {
         let s = Scalar::from_streamer_type(st, leaf_unsigned, title).ok_or_else(|| format!("streamer type {st}"))?;
         return if in_collection { it(Layout::Jagged { header: 0, inner: vec![] }, s) } else { it(Layout::Fixed { dims: vec![] }, s) };

@@ -199,7 +199,10 @@ fn read_class(c: &mut Cursor, ctx: &mut ReadContext, class: &str, end: Option<us
         "TObjArray" => Obj::Array(read_tobjarray(c, ctx)?),
         "TList" => Obj::Array(read_tlist(c, ctx)?),
         "TStreamerInfo" => Obj::StreamerInfo(Box::new(streamers::read_streamer_info(c, ctx)?)),
-        "TBasket" => Obj::Basket(Box::new(tree::read_embedded_basket(c, end)?)),
+        "TBasket" => match tree::read_embedded_basket(c, end)? {
+            Some(b) => Obj::Basket(Box::new(b)),
+            None => Obj::Other(class.to_string()),
+        },
         _ if class.starts_with("TStreamer") => Obj::Element(Box::new(streamers::read_element(c, class)?)),
         _ => match end {
             Some(e) => {

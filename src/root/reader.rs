@@ -60,6 +60,8 @@ pub struct BranchStatus {
     pub path: String,
     /// `Ok(Some(type))` for a readable branch, `Ok(None)` for a group, `Err(reason)` otherwise.
     pub status: std::result::Result<Option<DataType>, String>,
+    /// For a readable branch, its index in `TreeReader::flat_branches`.
+    pub flat: Option<usize>,
 }
 
 /// How one output column is built from flat branches.
@@ -119,6 +121,8 @@ impl TreeReader {
         if opts.group_counters {
             columns = group_counters(columns, &flat, &tree);
         }
+        // Trees may hold two branches of one name (Delphes files do): column names must differ.
+        dedup_names(&mut columns);
         if opts.strict {
             if let Some(s) = statuses.iter().find(|s| s.status.is_err()) {
                 return Err(RootError::unsupported(format!(
@@ -180,6 +184,9 @@ impl TreeReader {
 
     /// Reads one flat branch (by index into `flat_branches`) for entries `start..stop`.
     pub async fn read_flat(&self, flat: usize, start: u64, stop: u64) -> Result<ArrayRef> {
+        if flat >= self.flat.len() {
+            return Err(RootError::not_found(format!("flat branch {flat}")));
+        }
         let mut v = self.read_flats(&[flat], start, stop).await.map_err(|e| e.in_tree(&self.tree_path).in_file(self.source.name()))?;
         Ok(v.remove(0))
     }
@@ -238,7 +245,7 @@ impl TreeReader {
             let lo = start.saturating_sub(b.start) as usize;
             let hi = (stop.min(b.stop) - b.start) as usize;
             let mut offsets = basket.offsets;
-            if offsets.is_none() && interp.fixed_entry_size().is_none() {
+            if offsets.is_none() && matches!(interp.layout, Layout::Jagged { .. }) {
                 offsets = Some(self.derived_offsets(fb, b, &mut counts, interp).await.map_err(|e| e.in_basket(i).in_branch(&fb.path))?);
             }
             builder
@@ -320,17 +327,17 @@ impl Builder<'_> {
             };
             match interp {
                 Ok((i, baskets)) => {
-                    self.statuses.push(BranchStatus { path: path.clone(), status: Ok(Some(i.data_type())) });
+                    self.statuses.push(BranchStatus { path: path.clone(), status: Ok(Some(i.data_type())), flat: Some(self.flat.len()) });
                     self.flat.push(FlatBranch { path, interpretation: Ok(i), branch: Arc::new(br.clone()), baskets, counter: None });
                     Some(Node::Leaf { name: field_name, flat: self.flat.len() - 1 })
                 }
                 Err(e) => {
-                    self.statuses.push(BranchStatus { path, status: Err(e) });
+                    self.statuses.push(BranchStatus { path, status: Err(e), flat: None });
                     None
                 }
             }
         } else {
-            self.statuses.push(BranchStatus { path: path.clone(), status: Ok(None) });
+            self.statuses.push(BranchStatus { path: path.clone(), status: Ok(None), flat: None });
             let btype = br.element.as_ref().map(|e| e.btype).unwrap_or(0);
             let is_collection = btype == 3 || btype == 4;
             if is_collection && in_collection {
@@ -361,9 +368,9 @@ impl Builder<'_> {
 
     fn mark_unsupported(&mut self, br: &Branch, path: &str, why: &str) {
         if br.branches.is_empty() {
-            self.statuses.push(BranchStatus { path: path.to_string(), status: Err(why.to_string()) });
+            self.statuses.push(BranchStatus { path: path.to_string(), status: Err(why.to_string()), flat: None });
         } else {
-            self.statuses.push(BranchStatus { path: path.to_string(), status: Ok(None) });
+            self.statuses.push(BranchStatus { path: path.to_string(), status: Ok(None), flat: None });
             for c in &br.branches {
                 self.mark_unsupported(c, &format!("{path}/{}", c.name), why);
             }

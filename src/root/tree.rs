@@ -98,13 +98,16 @@ fn pointer_array_i64(c: &mut Cursor, n: usize) -> Result<Vec<i64>> {
 pub fn read_tree(c: &mut Cursor) -> Result<Tree> {
     let mut ctx = ReadContext::new();
     let f = c.frame()?;
-    if !(16..=20).contains(&f.version) {
+    if !(16..=20).contains(&f.version) && f.version != 5 {
         return Err(invalid_version("TTree", f.version));
     }
     let (name, title) = read_tnamed(c)?;
     c.skip_object()?; // TAttLine
     c.skip_object()?; // TAttFill
     c.skip_object()?; // TAttMarker
+    if f.version == 5 {
+        return read_tree_v5(c, &mut ctx, name, title);
+    }
     let entries = c.i64()?;
     let _tot_bytes = c.i64()?;
     let _zip_bytes = c.i64()?;
@@ -152,6 +155,36 @@ pub fn read_tree(c: &mut Cursor) -> Result<Tree> {
         auto_flush,
         cluster_range_end,
         cluster_size,
+    })
+}
+
+/// TTree version 5, as written by Geant4's g4tools: counts as doubles, no cluster information.
+fn read_tree_v5(c: &mut Cursor, ctx: &mut ReadContext, name: String, title: String) -> Result<Tree> {
+    let entries = c.f64()?;
+    let _tot_bytes = c.f64()?;
+    let _zip_bytes = c.f64()?;
+    let _saved_bytes = c.f64()?;
+    for _ in 0..7 {
+        let _ = c.i32()?; // fTimerInterval .. fEstimate
+    }
+    if !(0.0..9.0e15).contains(&entries) || entries.fract() != 0.0 {
+        return Err(RootError::format(format!("TTree claims {entries} entries")));
+    }
+    let mut branches = Vec::new();
+    for o in read_tobjarray(c, ctx)?.into_iter().flatten() {
+        if let Obj::Branch(b) = o {
+            branches.push(*b);
+        }
+    }
+    Ok(Tree {
+        name,
+        title,
+        entries: entries as i64,
+        branches,
+        leaves: std::mem::take(&mut ctx.leaves),
+        auto_flush: 0,
+        cluster_range_end: Vec::new(),
+        cluster_size: Vec::new(),
     })
 }
 
@@ -210,6 +243,9 @@ pub fn read_branch(c: &mut Cursor, ctx: &mut ReadContext, class: &str) -> Result
 
 fn read_tbranch(c: &mut Cursor, ctx: &mut ReadContext) -> Result<Branch> {
     let f = c.frame()?;
+    if f.version == 8 {
+        return read_tbranch_v8(c, ctx, &f);
+    }
     if !(10..=13).contains(&f.version) {
         return Err(invalid_version("TBranch", f.version));
     }
@@ -232,6 +268,37 @@ fn read_tbranch(c: &mut Cursor, ctx: &mut ReadContext) -> Result<Branch> {
     }
     let _tot_bytes = c.i64()?;
     let _zip_bytes = c.i64()?;
+    let (branches, leaves, embedded) = read_branch_arrays(c, ctx)?;
+    if max_baskets > c.remaining() / 8 {
+        return Err(RootError::format(format!("branch '{name}' claims {max_baskets} baskets")));
+    }
+    let basket_bytes = pointer_array_i32(c, max_baskets)?;
+    let basket_entry = pointer_array_i64(c, max_baskets)?;
+    let basket_seek = pointer_array_i64(c, max_baskets)?;
+    let file_name = c.tstring()?;
+    if let Some(e) = f.end() {
+        c.seek(e)?;
+    }
+    Ok(Branch {
+        class: "TBranch".into(),
+        name,
+        title,
+        entry_offset_len,
+        write_basket,
+        entries,
+        basket_bytes,
+        basket_entry,
+        basket_seek,
+        embedded,
+        branches,
+        leaves,
+        element: None,
+        file_name,
+    })
+}
+
+/// Reads the three object arrays of a branch: sub-branches, leaves, embedded baskets.
+fn read_branch_arrays(c: &mut Cursor, ctx: &mut ReadContext) -> Result<(Vec<Branch>, Vec<usize>, Vec<EmbeddedBasket>)> {
     let mut branches = Vec::new();
     for o in read_tobjarray(c, ctx)?.into_iter().flatten() {
         if let Obj::Branch(b) = o {
@@ -250,15 +317,37 @@ fn read_tbranch(c: &mut Cursor, ctx: &mut ReadContext) -> Result<Branch> {
             embedded.push(*b);
         }
     }
-    if max_baskets > c.remaining() / 8 {
+    Ok((branches, leaves, embedded))
+}
+
+/// TBranch version 8 (Geant4's g4tools): 32-bit entry numbers and basket tables.
+fn read_tbranch_v8(c: &mut Cursor, ctx: &mut ReadContext, f: &super::cursor::Frame) -> Result<Branch> {
+    let (name, title) = read_tnamed(c)?;
+    c.skip_object()?; // TAttFill
+    let _compress = c.i32()?;
+    let _basket_size = c.i32()?;
+    let entry_offset_len = c.i32()?;
+    let write_basket = c.i32()?;
+    let _entry_number = c.i32()?;
+    let _offset = c.i32()?;
+    let max_baskets = c.i32()?.max(0) as usize;
+    let _split_level = c.i32()?;
+    let entries = c.f64()?;
+    let _tot_bytes = c.f64()?;
+    let _zip_bytes = c.f64()?;
+    let (branches, leaves, embedded) = read_branch_arrays(c, ctx)?;
+    if max_baskets > c.remaining() / 4 {
         return Err(RootError::format(format!("branch '{name}' claims {max_baskets} baskets")));
     }
     let basket_bytes = pointer_array_i32(c, max_baskets)?;
-    let basket_entry = pointer_array_i64(c, max_baskets)?;
-    let basket_seek = pointer_array_i64(c, max_baskets)?;
+    let basket_entry = pointer_array_i32(c, max_baskets)?.into_iter().map(i64::from).collect();
+    let basket_seek = pointer_array_i32(c, max_baskets)?.into_iter().map(i64::from).collect();
     let file_name = c.tstring()?;
     if let Some(e) = f.end() {
         c.seek(e)?;
+    }
+    if !(0.0..9.0e15).contains(&entries) || entries.fract() != 0.0 {
+        return Err(RootError::format(format!("branch '{name}' claims {entries} entries")));
     }
     Ok(Branch {
         class: "TBranch".into(),
@@ -266,7 +355,7 @@ fn read_tbranch(c: &mut Cursor, ctx: &mut ReadContext) -> Result<Branch> {
         title,
         entry_offset_len,
         write_basket,
-        entries,
+        entries: entries as i64,
         basket_bytes,
         basket_entry,
         basket_seek,
@@ -307,9 +396,10 @@ pub fn read_leaf(c: &mut Cursor, ctx: &mut ReadContext, class: &str) -> Result<L
 }
 
 /// A TBasket held in a branch's fBaskets array (the key header and buffer are streamed inline).
-pub fn read_embedded_basket(c: &mut Cursor, end: Option<usize>) -> Result<EmbeddedBasket> {
+/// `None` for a basket already written to its own key (only its header is streamed here).
+pub fn read_embedded_basket(c: &mut Cursor, end: Option<usize>) -> Result<Option<EmbeddedBasket>> {
     let start = c.pos();
-    let _nbytes = c.i32()?;
+    let nbytes = c.i32()?;
     let _key_version = c.i16()?;
     let _objlen = c.i32()?;
     let _datime = c.u32()?;
@@ -317,6 +407,9 @@ pub fn read_embedded_basket(c: &mut Cursor, end: Option<usize>) -> Result<Embedd
     let _cycle = c.i16()?;
     if key_len < 19 {
         return Err(RootError::format(format!("embedded basket with key length {key_len}")));
+    }
+    if nbytes > key_len as i32 {
+        return Ok(None);
     }
     let key_len = key_len as usize;
     c.seek(start + key_len - 19)?;
@@ -355,5 +448,5 @@ pub fn read_embedded_basket(c: &mut Cursor, end: Option<usize>) -> Result<Embedd
             return Err(RootError::format("embedded basket overruns its object"));
         }
     }
-    Ok(EmbeddedBasket { entries, key_len, data, offsets })
+    Ok(Some(EmbeddedBasket { entries, key_len, data, offsets }))
 }

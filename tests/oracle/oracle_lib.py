@@ -564,8 +564,43 @@ def _ref_branch(ref, bpath: str, k: int):
         return None
 
 
+def _is_tobject_bits_in_collection(branch) -> bool:
+    try:
+        return branch.member("fType") in (31, 41) and branch.streamer is not None and branch.streamer.member("fType") == 15
+    except Exception:  # noqa: BLE001 - plain TBranches have no fType
+        return False
+
+
+def _tobject_bits(branch, entries: int) -> pa.Array:
+    """TObject::fBits of the elements of a split collection, decoded from uproot's raw baskets.
+
+    uproot 5.7.7 reads these as 4 bytes per element, which is wrong for referenced objects
+    (Delphes tracks): ROOT's TStreamerInfo writes a 2-byte process id after the bits whenever
+    kIsReferenced (1 << 4) is set. This decodes the basket bytes with ROOT's rule instead.
+    """
+    out = []
+    for i in range(branch.num_baskets):
+        b = branch.basket(i)
+        data = bytes(b.data)
+        offs = b.byte_offsets
+        for e in range(b.num_entries):
+            chunk = data[offs[e] : offs[e + 1]]
+            vals, p = [], 0
+            while p < len(chunk):
+                v = int.from_bytes(chunk[p : p + 4], "big")
+                vals.append(v)
+                p += 6 if v & 0x10 else 4
+            out.append(vals)
+    return pa.array(out[:entries], type=pa.large_list(pa.field("item", pa.uint32(), nullable=False)))
+
+
 def _read_expected(branch, entries: int):
     """uproot's Arrow for [0, entries) of `branch`; raises _CannotRead."""
+    if _is_tobject_bits_in_collection(branch):
+        try:
+            return _tobject_bits(branch, entries)
+        except Exception as e:  # noqa: BLE001
+            raise _CannotRead(f"raw TObject bits: {_exc(e)}") from e
     # A branch may disagree with its tree's fEntries (string-example.root: tree 0, branches 2;
     # uproot-issue327.root: tree 98, branches 0). The table has the tree's entries, which is
     # what uproot's tree.arrays() reads, so compare [0, entries); with fewer, uproot has no answer.
