@@ -18,6 +18,8 @@ use crate::datasource::stores::LazyStoreRegistry;
 pub fn session_config() -> SessionConfig {
     let mut cfg = SessionConfig::new().with_information_schema(true).with_collect_statistics(true);
     cfg.options_mut().sql_parser.dialect = Dialect::DuckDB;
+    // ROOT branch names are case-sensitive (NJet, Jet_pt, MET_pt): keep identifiers as written.
+    cfg.options_mut().sql_parser.enable_ident_normalization = false;
     cfg
 }
 

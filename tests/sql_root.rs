@@ -116,7 +116,7 @@ async fn exact_statistics_answer_count_without_scanning() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_big_file_is_split_across_partitions() {
     let f = skhep("uproot-issue412.root");
-    let q = format!("SELECT CAST(sum(CAST(int64 AS DOUBLE)) AS BIGINT), CAST(count(*) AS BIGINT) FROM read_root('{f}') WHERE bool");
+    let q = format!("SELECT CAST(sum(b1) AS BIGINT), CAST(count(*) AS BIGINT) FROM read_root('{f}') WHERE b2");
     let cfg = hepfusion::session_config().with_target_partitions(1);
     let one = hepfusion::session::new_context_with_config(cfg).unwrap();
     let cfg = hepfusion::session_config().with_target_partitions(4).with_repartition_file_min_size(1);

@@ -125,6 +125,13 @@ impl RootFile {
         let head_len = source.size().min(256);
         let head = source.read(0..head_len).await?;
         let header = read_header(&head)?;
+        if header.end > source.size() {
+            return Err(RootError::format(format!(
+                "file is truncated: its header says {} bytes, the file has {}",
+                header.end,
+                source.size()
+            )));
+        }
         let dir_start = header.begin + header.nbytes_name as u64;
         let dir_bytes = source.read(dir_start..(dir_start + 64).min(source.size())).await?;
         let top = read_directory(&source, &dir_bytes, String::new()).await?;

@@ -362,6 +362,9 @@ fn stl_type(type_name: &str, member: bool) -> Result<Interpretation, Unsupported
     if t == "string" {
         return it(Layout::String { header: if member { 6 } else { 0 } }, Scalar::U8);
     }
+    if t == "TString" {
+        return it(Layout::String { header: 0 }, Scalar::U8);
+    }
     if let Some(elem) = inner(&t) {
         if let Some(s) = scalar_from_cpp(&elem) {
             return it(Layout::Jagged { header: 10, inner: vec![] }, s);

@@ -126,7 +126,7 @@ impl TreeReader {
         if opts.strict {
             if let Some(s) = statuses.iter().find(|s| s.status.is_err()) {
                 return Err(RootError::unsupported(format!(
-                    "{} (left out unless 'root.strict' is false)",
+                    "{} (with 'strict' off, such branches are left out of the table)",
                     s.status.as_ref().err().map(String::as_str).unwrap_or("")
                 ))
                 .in_branch(&s.path)
