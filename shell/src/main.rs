@@ -16,6 +16,7 @@ use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    hepfusion::tune_allocator();
     let args = match args::Args::parse(std::env::args().skip(1)) {
         Ok(a) => a,
         Err(msg) => {

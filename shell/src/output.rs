@@ -86,7 +86,8 @@ impl Printer {
                 w.finish().map_err(arrow_err)?;
             }
         }
-        if !self.quiet && self.format == Format::Table {
+        let is_ddl = batches.iter().all(|b| b.num_columns() == 0);
+        if !self.quiet && self.format == Format::Table && !is_ddl {
             eprintln!("{rows} row{} in {:.3} s", if rows == 1 { "" } else { "s" }, elapsed.as_secs_f64());
         }
         Ok(())

@@ -34,14 +34,24 @@ async fn read_all(file: &str, tree: &str) -> Result<u64, String> {
     Ok(n)
 }
 
-async fn run_sql(file: &str, tree: &str, query: &str, partitions: usize) -> Result<u64, String> {
+/// Runs `query` over the file as table `t`; returns the tree's entries and the first result row.
+async fn run_sql(file: &str, tree: &str, query: &str, partitions: usize) -> Result<(u64, String), String> {
     let cfg = hepfusion::session_config().with_target_partitions(partitions);
     let ctx = hepfusion::session::new_context_with_config(cfg).map_err(|e| e.to_string())?;
     ctx.sql(&format!("CREATE EXTERNAL TABLE t STORED AS ROOT LOCATION '{file}' OPTIONS ('root.tree' '{tree}')"))
         .await
         .map_err(|e| e.to_string())?;
     let b = ctx.sql(query).await.map_err(|e| e.to_string())?.collect().await.map_err(|e| e.to_string())?;
-    Ok(b.iter().map(|b| b.num_rows() as u64).sum())
+    let first = match b.iter().find(|b| b.num_rows() > 0) {
+        Some(batch) => (0..batch.num_columns())
+            .map(|c| datafusion::arrow::util::display::array_value_to_string(batch.column(c), 0).unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join(", "),
+        None => String::new(),
+    };
+    let src = Source::local(file).await.map_err(|e| e.to_string())?;
+    let entries = TreeReader::open(src, Some(tree), &ReaderOptions::default()).await.map_err(|e| e.to_string())?.entries();
+    Ok((entries, first))
 }
 
 async fn open_only(file: &str, tree: &str) -> Result<u64, String> {
@@ -52,6 +62,7 @@ async fn open_only(file: &str, tree: &str) -> Result<u64, String> {
 
 #[tokio::main]
 async fn main() {
+    hepfusion::tune_allocator();
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 4 {
         eprintln!("usage: root-bench read|sql|open FILE TREE [--query SQL] [--partitions P] [--repeat N]");
@@ -63,11 +74,15 @@ async fn main() {
     let query = arg(&args, "--query").unwrap_or_else(|| "SELECT count(*) FROM t".into());
     let mut best = f64::INFINITY;
     let mut result = 0;
+    let mut first_row = String::new();
     for _ in 0..repeat {
         let t = Instant::now();
         let r = match mode {
             "read" => read_all(file, tree).await,
-            "sql" => run_sql(file, tree, &query, partitions).await,
+            "sql" => run_sql(file, tree, &query, partitions).await.map(|(n, row)| {
+                first_row = row;
+                n
+            }),
             "open" => open_only(file, tree).await,
             other => Err(format!("unknown mode {other}")),
         };
@@ -81,7 +96,8 @@ async fn main() {
         best = best.min(t.elapsed().as_secs_f64());
     }
     println!(
-        "{{\"mode\": \"{mode}\", \"entries\": {result}, \"seconds\": {best:.6}, \"partitions\": {partitions}, \"peak_rss_kb\": {}}}",
-        peak_rss_kb()
+        "{{\"mode\": \"{mode}\", \"entries\": {result}, \"seconds\": {best:.6}, \"partitions\": {partitions}, \"peak_rss_kb\": {}, \"result\": \"{}\"}}",
+        peak_rss_kb(),
+        first_row.replace('"', "'")
     );
 }

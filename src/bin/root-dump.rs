@@ -109,6 +109,7 @@ async fn run(file: &Path, out: &Path) -> String {
 
 #[tokio::main]
 async fn main() {
+    hepfusion::tune_allocator();
     let args: Vec<String> = std::env::args().collect();
     if args.len() != 3 {
         eprintln!("usage: root-dump FILE.root OUTDIR");

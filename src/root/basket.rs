@@ -5,18 +5,20 @@ use super::compression;
 use super::cursor::Cursor;
 use super::error::{Result, RootError};
 
-/// One basket's uncompressed content.
+/// One basket's uncompressed content, borrowed from the record or from a scratch buffer.
 #[derive(Debug, Clone)]
-pub struct Basket {
+pub struct Basket<'a> {
     pub entries: usize,
     /// The entry data (without the offset table).
-    pub data: Vec<u8>,
+    pub data: &'a [u8],
     /// Entry boundaries in `data` (entries + 1 values), when the basket records them.
     pub offsets: Option<Vec<usize>>,
 }
 
-/// Parses a basket from the bytes of its whole record (key and buffer).
-pub fn parse_basket(raw: &[u8]) -> Result<Basket> {
+/// Parses a basket from the bytes of its whole record (key and buffer). A compressed basket is
+/// expanded into `scratch`, which callers reuse so that every basket does not fault in fresh
+/// pages; an uncompressed one is not copied.
+pub fn parse_basket<'a>(raw: &'a [u8], scratch: &'a mut Vec<u8>) -> Result<Basket<'a>> {
     let mut c = Cursor::new(raw);
     let nbytes = c.i32()?;
     let _key_version = c.i16()?;
@@ -45,7 +47,14 @@ pub fn parse_basket(raw: &[u8]) -> Result<Basket> {
     let entries = nev_buf as usize;
     let objlen = objlen as usize;
     let body = &raw[key_len..];
-    let mut buf = if body.len() == objlen { body.to_vec() } else { compression::decompress(body, objlen)? };
+    let buf: &[u8] = if body.len() == objlen {
+        body
+    } else {
+        scratch.clear();
+        scratch.resize(objlen, 0);
+        compression::decompress_into(body, scratch)?;
+        scratch
+    };
     let border = last as usize - key_len;
     let offsets = if border == objlen {
         None
@@ -63,6 +72,5 @@ pub fn parse_basket(raw: &[u8]) -> Result<Basket> {
         offs.push(border);
         Some(offs)
     };
-    buf.truncate(border);
-    Ok(Basket { entries, data: buf, offsets })
+    Ok(Basket { entries, data: &buf[..border], offsets })
 }

@@ -98,18 +98,14 @@ pub fn decompress_into(compressed: &[u8], out: &mut [u8]) -> Result<()> {
     Ok(())
 }
 
+thread_local! {
+    /// libdeflate's decompressor holds ~32 kB of tables: one per thread, reused for every block.
+    static ZLIB: std::cell::RefCell<libdeflater::Decompressor> = std::cell::RefCell::new(libdeflater::Decompressor::new());
+}
+
 fn decompress_block(codec: Codec, body: &[u8], target: &mut [u8]) -> std::result::Result<(), String> {
     let n = match codec {
-        Codec::Zlib => {
-            let mut d = flate2::Decompress::new(true);
-            let status = d
-                .decompress(body, target, flate2::FlushDecompress::Finish)
-                .map_err(|e| e.to_string())?;
-            if status != flate2::Status::StreamEnd {
-                return Err("zlib stream did not end where the block header says".into());
-            }
-            d.total_out() as usize
-        }
+        Codec::Zlib => ZLIB.with(|d| d.borrow_mut().zlib_decompress(body, target)).map_err(|e| e.to_string())?,
         Codec::Lz4 => {
             if body.len() < 8 {
                 return Err("block shorter than its checksum".into());

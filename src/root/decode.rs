@@ -74,6 +74,7 @@ impl Values {
 
     /// Appends the values in `bytes` (a whole number of `s.size()`-byte values).
     fn extend(&mut self, s: &Scalar, bytes: &[u8]) {
+        self.reserve(bytes.len() / s.size());
         match (self, s) {
             (Values::Bool(v), _) => v.extend(bytes.iter().map(|&b| b != 0)),
             (Values::I8(v), _) => v.extend(bytes.iter().map(|&b| b as i8)),
@@ -106,6 +107,22 @@ impl Values {
             }
             (Values::F32(v), _) => extend_be!(v, bytes, f32),
             (Values::F64(v), _) => extend_be!(v, bytes, f64),
+        }
+    }
+
+    fn reserve(&mut self, n: usize) {
+        match self {
+            Values::Bool(v) => v.reserve(n),
+            Values::I8(v) => v.reserve(n),
+            Values::U8(v) => v.reserve(n),
+            Values::I16(v) => v.reserve(n),
+            Values::U16(v) => v.reserve(n),
+            Values::I32(v) => v.reserve(n),
+            Values::U32(v) => v.reserve(n),
+            Values::I64(v) => v.reserve(n),
+            Values::U64(v) => v.reserve(n),
+            Values::F32(v) => v.reserve(n),
+            Values::F64(v) => v.reserve(n),
         }
     }
 

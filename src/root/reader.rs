@@ -222,15 +222,16 @@ impl TreeReader {
         let interp = fb.interpretation.as_ref().map_err(|e| RootError::unsupported(e.clone()).in_branch(&fb.path))?;
         let mut builder = ColumnBuilder::new(interp, (stop - start) as usize);
         let mut counts: Option<(u64, Vec<usize>)> = None;
+        let mut scratch = Vec::new();
         for (i, b) in fb.baskets.iter().enumerate().filter(|(_, b)| b.stop > start && b.start < stop) {
             let basket = match &b.loc {
                 BasketLoc::External { seek, .. } => {
                     let raw = fetched.get(seek).ok_or_else(|| RootError::io("basket not fetched"))?;
-                    parse_basket(raw).map_err(|e| e.in_basket(i).in_branch(&fb.path))?
+                    parse_basket(raw, &mut scratch).map_err(|e| e.in_basket(i).in_branch(&fb.path))?
                 }
                 BasketLoc::Embedded(k) => {
                     let e = &fb.branch.embedded[*k];
-                    Basket { entries: e.entries, data: e.data.clone(), offsets: e.offsets.clone() }
+                    Basket { entries: e.entries, data: &e.data, offsets: e.offsets.clone() }
                 }
             };
             let n = (b.stop - b.start) as usize;
@@ -249,7 +250,7 @@ impl TreeReader {
                 offsets = Some(self.derived_offsets(fb, b, &mut counts, interp).await.map_err(|e| e.in_basket(i).in_branch(&fb.path))?);
             }
             builder
-                .append(&basket.data, offsets.as_deref(), lo, hi)
+                .append(basket.data, offsets.as_deref(), lo, hi)
                 .map_err(|e| e.in_basket(i).in_branch(&fb.path))?;
         }
         if builder.entries() as u64 != stop - start {
