@@ -2,9 +2,12 @@
 //! of the SparkDLTrigger topology classifier in SQL.
 
 pub mod allocator;
+#[cfg(feature = "datafusion")]
 pub mod datasource;
 pub mod root;
+#[cfg(feature = "datafusion")]
 pub mod session;
 
 pub use allocator::tune_allocator;
+#[cfg(feature = "datafusion")]
 pub use session::{new_context, session_config};

@@ -50,6 +50,7 @@ pub fn parse_basket<'a>(raw: &'a [u8], scratch: &'a mut Vec<u8>) -> Result<Baske
     let buf: &[u8] = if body.len() == objlen {
         body
     } else {
+        compression::check_sizes(body, objlen)?;
         scratch.clear();
         scratch.resize(objlen, 0);
         compression::decompress_into(body, scratch)?;

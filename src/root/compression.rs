@@ -33,9 +33,27 @@ impl Codec {
 /// uncompressed size is stored raw (ROOT does that whenever compression does not help, per
 /// basket), and callers must not call this for it.
 pub fn decompress(compressed: &[u8], uncompressed_len: usize) -> Result<Vec<u8>> {
+    check_sizes(compressed, uncompressed_len)?;
     let mut out = vec![0u8; uncompressed_len];
     decompress_into(compressed, &mut out)?;
     Ok(out)
+}
+
+/// Checks, before anything is allocated, that the block headers add up to the size the record
+/// claims: a corrupt size then fails at once instead of asking for gigabytes.
+pub fn check_sizes(compressed: &[u8], uncompressed_len: usize) -> Result<()> {
+    let (mut src, mut total) = (0usize, 0usize);
+    while src + HEADER <= compressed.len() && total < uncompressed_len {
+        let h = &compressed[src..src + HEADER];
+        total += u32::from_le_bytes([h[6], h[7], h[8], 0]) as usize;
+        src += HEADER + u32::from_le_bytes([h[3], h[4], h[5], 0]) as usize;
+    }
+    if total != uncompressed_len {
+        return Err(RootError::format(format!(
+            "compressed record claims {uncompressed_len} bytes, its blocks hold {total}"
+        )));
+    }
+    Ok(())
 }
 
 /// Decompresses the blocks of `compressed` into `out`, which must have the exact total size.

@@ -242,7 +242,9 @@ pub struct ColumnBuilder {
 }
 
 impl ColumnBuilder {
+    /// `capacity_entries` is a hint (clamped: it comes from file metadata).
     pub fn new(interp: &Interpretation, capacity_entries: usize) -> Self {
+        let capacity_entries = capacity_entries.min(1 << 20);
         let per = match &interp.layout {
             Layout::Fixed { dims } => dims.iter().product::<usize>().max(1),
             _ => 1,
@@ -252,7 +254,7 @@ impl ColumnBuilder {
             _ => Vec::new(),
         };
         ColumnBuilder {
-            values: Values::new(&interp.scalar, capacity_entries * per),
+            values: Values::new(&interp.scalar, capacity_entries.saturating_mul(per).min(1 << 24)),
             interp: interp.clone(),
             offsets: vec![0],
             inner_offsets: vec![0],

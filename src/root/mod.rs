@@ -28,3 +28,20 @@ pub use error::{Result, RootError};
 pub use file::RootFile;
 pub use reader::{ReaderOptions, TreeReader};
 pub use source::Source;
+
+/// Opens every tree of a file and decodes every readable branch of it, cluster by cluster;
+/// returns the number of values decoded. The fuzz target drives the whole reader through this.
+pub async fn read_everything(source: Source) -> Result<u64> {
+    let file = RootFile::open(source.clone()).await?;
+    let mut n = 0;
+    for t in file.trees().await? {
+        let reader = TreeReader::open(source.clone(), Some(&t.path), &ReaderOptions::default()).await?;
+        let cols: Vec<usize> = (0..reader.schema().fields().len()).collect();
+        for &(start, stop) in reader.clusters() {
+            for a in reader.read_columns(&cols, start, stop).await? {
+                n += a.len() as u64;
+            }
+        }
+    }
+    Ok(n)
+}

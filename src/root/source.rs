@@ -36,6 +36,15 @@ impl Source {
         Ok(Source::new(store, path, meta.size, name))
     }
 
+    /// A file held in memory (fuzzing, tests).
+    pub async fn from_bytes(bytes: Vec<u8>, name: impl Into<String>) -> Result<Self> {
+        let store: Arc<dyn ObjectStore> = Arc::new(object_store::memory::InMemory::new());
+        let path = Path::from("file.root");
+        let size = bytes.len() as u64;
+        store.put(&path, bytes.into()).await.map_err(|e| RootError::io(e.to_string()))?;
+        Ok(Source::new(store, path, size, name))
+    }
+
     pub fn name(&self) -> &str {
         &self.name
     }
