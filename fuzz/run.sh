@@ -8,7 +8,9 @@ cd "$(dirname "$0")"
 seconds=${1:-60}
 shared=${HEPFUSION_SHARED:-../../shared/data}
 export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table -Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing"
-export CARGO_TARGET_DIR=${FUZZ_TARGET_DIR:-target}
+# Its own directory: the coverage flags must not mix with the main build.
+export CARGO_TARGET_DIR=${FUZZ_TARGET_DIR:-${CARGO_TARGET_DIR:+$CARGO_TARGET_DIR/fuzz}}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
 # With an explicit --target, RUSTFLAGS reach only the target code, not build scripts.
 host=$(rustc -vV | sed -n 's/^host: //p')
 cargo build --release --bin root_file --target "$host"
