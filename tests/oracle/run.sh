@@ -42,7 +42,7 @@ if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
     echo "$want" >"$stamp"
 fi
 
-dump="${HEPFUSION_ROOT_DUMP:-$repo/target/release/root-dump}"
+dump="${HEPFUSION_ROOT_DUMP:-${CARGO_TARGET_DIR:-$repo/target}/release/root-dump}"
 if [[ ! -x "$dump" ]]; then
     echo "oracle: root-dump not found at $dump" >&2
     echo "oracle: build it (cargo build --release --bin root-dump) or set HEPFUSION_ROOT_DUMP" >&2

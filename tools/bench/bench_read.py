@@ -105,7 +105,8 @@ def bench_uproot_keys(path: Path, repeat: int) -> dict:
 
 def find_binary() -> Path | None:
     env = os.environ.get("HEPFUSION_ROOT_BENCH")
-    path = Path(env) if env else REPO / "target" / "release" / "root-bench"
+    target = Path(os.environ["CARGO_TARGET_DIR"]) if os.environ.get("CARGO_TARGET_DIR") else REPO / "target"
+    path = Path(env) if env else target / "release" / "root-bench"
     return path if path.is_file() and os.access(path, os.X_OK) else None
 
 
