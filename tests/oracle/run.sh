@@ -49,6 +49,7 @@ if [[ ! -x "$dump" ]]; then
     exit 2
 fi
 
+export HEPFUSION_ROOT_DUMP="$dump"
 "$vpy" "$here/make_fixtures.py"
 
 set +e
