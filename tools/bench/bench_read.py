@@ -351,9 +351,12 @@ def render(results: dict, codecs, binary) -> str:
         checks.append((f"ours 1-thread >= {TARGET_READ.get(codec, 1.5)}x uproot on {codec}",
                        None if ratio is None else ratio >= TARGET_READ.get(codec, 1.5),
                        fmt(ratio, ".2f", "x")))
-        checks.append((f"SQL 2 cores >= {TARGET_SQL_SCALING}x ours 1-thread on {codec}",
-                       None if scaling is None else scaling >= TARGET_SQL_SCALING,
-                       fmt(scaling, ".2f", "x")))
+        # The same query on 2 partitions vs 1: the scaling target compares equal work (the
+        # single-thread full read decodes all 30 branches, the query only 3).
+        same = s2_r / s1_r if s2_r and s1_r else None
+        checks.append((f"SQL on 2 partitions >= {TARGET_SQL_SCALING}x the same SQL on 1 ({codec})",
+                       None if same is None else same >= TARGET_SQL_SCALING,
+                       fmt(same, ".2f", "x")))
         exp = (up or {}).get("sql_expected")
         got = s2.get("result") if isinstance(s2, dict) else None
         if exp and got is not None:
