@@ -78,7 +78,7 @@ pub struct Tree {
 }
 
 fn invalid_version(class: &str, v: u16) -> RootError {
-    RootError::unsupported(format!("{class} class version {v} (supported: TTree 16-20, TBranch 10-13)"))
+    RootError::unsupported(format!("{class} class version {v} (supported: TTree 5 and 16-20, TBranch 8 and 10-13)"))
 }
 
 /// Reads a pointer-to-array member: a byte saying whether the pointer is set, then the values.
@@ -241,12 +241,12 @@ pub fn read_branch(c: &mut Cursor, ctx: &mut ReadContext, class: &str) -> Result
     }
 }
 
+/// TBranch v10-v13, and v8 as written by Geant4's g4tools (32-bit entry numbers, counts as
+/// doubles, 32-bit basket tables).
 fn read_tbranch(c: &mut Cursor, ctx: &mut ReadContext) -> Result<Branch> {
     let f = c.frame()?;
-    if f.version == 8 {
-        return read_tbranch_v8(c, ctx, &f);
-    }
-    if !(10..=13).contains(&f.version) {
+    let v8 = f.version == 8;
+    if !v8 && !(10..=13).contains(&f.version) {
         return Err(invalid_version("TBranch", f.version));
     }
     let (name, title) = read_tnamed(c)?;
@@ -255,50 +255,27 @@ fn read_tbranch(c: &mut Cursor, ctx: &mut ReadContext) -> Result<Branch> {
     let _basket_size = c.i32()?;
     let entry_offset_len = c.i32()?;
     let write_basket = c.i32()?;
-    let _entry_number = c.i64()?;
+    let _entry_number = if v8 { c.i32()? as i64 } else { c.i64()? };
     if f.version >= 13 {
         c.skip_object()?; // ROOT::TIOFeatures
     }
     let _offset = c.i32()?;
     let max_baskets = c.u32()? as usize;
     let _split_level = c.i32()?;
-    let entries = c.i64()?;
+    let entries = if v8 {
+        let e = c.f64()?;
+        if !(0.0..9.0e15).contains(&e) || e.fract() != 0.0 {
+            return Err(RootError::format(format!("branch '{name}' claims {e} entries")));
+        }
+        e as i64
+    } else {
+        c.i64()?
+    };
     if f.version >= 11 {
         let _first_entry = c.i64()?;
     }
-    let _tot_bytes = c.i64()?;
-    let _zip_bytes = c.i64()?;
-    let (branches, leaves, embedded) = read_branch_arrays(c, ctx)?;
-    if max_baskets > c.remaining() / 8 {
-        return Err(RootError::format(format!("branch '{name}' claims {max_baskets} baskets")));
-    }
-    let basket_bytes = pointer_array_i32(c, max_baskets)?;
-    let basket_entry = pointer_array_i64(c, max_baskets)?;
-    let basket_seek = pointer_array_i64(c, max_baskets)?;
-    let file_name = c.tstring()?;
-    if let Some(e) = f.end() {
-        c.seek(e)?;
-    }
-    Ok(Branch {
-        class: "TBranch".into(),
-        name,
-        title,
-        entry_offset_len,
-        write_basket,
-        entries,
-        basket_bytes,
-        basket_entry,
-        basket_seek,
-        embedded,
-        branches,
-        leaves,
-        element: None,
-        file_name,
-    })
-}
-
-/// Reads the three object arrays of a branch: sub-branches, leaves, embedded baskets.
-fn read_branch_arrays(c: &mut Cursor, ctx: &mut ReadContext) -> Result<(Vec<Branch>, Vec<usize>, Vec<EmbeddedBasket>)> {
+    let _tot_bytes = if v8 { c.f64()? as i64 } else { c.i64()? };
+    let _zip_bytes = if v8 { c.f64()? as i64 } else { c.i64()? };
     let mut branches = Vec::new();
     for o in read_tobjarray(c, ctx)?.into_iter().flatten() {
         if let Obj::Branch(b) = o {
@@ -317,37 +294,19 @@ fn read_branch_arrays(c: &mut Cursor, ctx: &mut ReadContext) -> Result<(Vec<Bran
             embedded.push(*b);
         }
     }
-    Ok((branches, leaves, embedded))
-}
-
-/// TBranch version 8 (Geant4's g4tools): 32-bit entry numbers and basket tables.
-fn read_tbranch_v8(c: &mut Cursor, ctx: &mut ReadContext, f: &super::cursor::Frame) -> Result<Branch> {
-    let (name, title) = read_tnamed(c)?;
-    c.skip_object()?; // TAttFill
-    let _compress = c.i32()?;
-    let _basket_size = c.i32()?;
-    let entry_offset_len = c.i32()?;
-    let write_basket = c.i32()?;
-    let _entry_number = c.i32()?;
-    let _offset = c.i32()?;
-    let max_baskets = c.i32()?.max(0) as usize;
-    let _split_level = c.i32()?;
-    let entries = c.f64()?;
-    let _tot_bytes = c.f64()?;
-    let _zip_bytes = c.f64()?;
-    let (branches, leaves, embedded) = read_branch_arrays(c, ctx)?;
     if max_baskets > c.remaining() / 4 {
         return Err(RootError::format(format!("branch '{name}' claims {max_baskets} baskets")));
     }
     let basket_bytes = pointer_array_i32(c, max_baskets)?;
-    let basket_entry = pointer_array_i32(c, max_baskets)?.into_iter().map(i64::from).collect();
-    let basket_seek = pointer_array_i32(c, max_baskets)?.into_iter().map(i64::from).collect();
+    let (basket_entry, basket_seek) = if v8 {
+        let entry = pointer_array_i32(c, max_baskets)?.into_iter().map(i64::from).collect();
+        (entry, pointer_array_i32(c, max_baskets)?.into_iter().map(i64::from).collect())
+    } else {
+        (pointer_array_i64(c, max_baskets)?, pointer_array_i64(c, max_baskets)?)
+    };
     let file_name = c.tstring()?;
     if let Some(e) = f.end() {
         c.seek(e)?;
-    }
-    if !(0.0..9.0e15).contains(&entries) || entries.fract() != 0.0 {
-        return Err(RootError::format(format!("branch '{name}' claims {entries} entries")));
     }
     Ok(Branch {
         class: "TBranch".into(),
@@ -355,7 +314,7 @@ fn read_tbranch_v8(c: &mut Cursor, ctx: &mut ReadContext, f: &super::cursor::Fra
         title,
         entry_offset_len,
         write_basket,
-        entries: entries as i64,
+        entries,
         basket_bytes,
         basket_entry,
         basket_seek,
