@@ -8,6 +8,7 @@
 //! ```
 
 mod args;
+mod logger;
 mod output;
 mod repl;
 mod run;
@@ -17,6 +18,7 @@ use std::process::ExitCode;
 #[tokio::main]
 async fn main() -> ExitCode {
     hepfusion::tune_allocator();
+    logger::init();
     let args = match args::Args::parse(std::env::args().skip(1)) {
         Ok(a) => a,
         Err(msg) => {
