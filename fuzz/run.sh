@@ -21,5 +21,7 @@ for f in uproot-HZZ.root uproot-HZZ-lz4.root uproot-HZZ-zstd.root uproot-Zmumu.r
     [ -f "$shared/skhep-testdata/$f" ] && cp "$shared/skhep-testdata/$f" "$corpus/"
 done
 mkdir -p artifacts
-"$CARGO_TARGET_DIR/$host/release/root_file" "$corpus" -max_total_time="$seconds" -rss_limit_mb=4096 -max_len=400000 \
+# A fixed seed makes the run in the test suite repeatable (the same inputs every time, as far
+# as the time allows); set FUZZ_SEED to explore further.
+"$CARGO_TARGET_DIR/$host/release/root_file" "$corpus" -seed="${FUZZ_SEED:-1}" -max_total_time="$seconds" -rss_limit_mb=4096 -max_len=400000 \
     -artifact_prefix=artifacts/ -print_final_stats=1
