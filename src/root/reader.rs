@@ -247,7 +247,7 @@ impl TreeReader {
             let hi = (stop.min(b.stop) - b.start) as usize;
             let mut offsets = basket.offsets;
             if offsets.is_none() && matches!(interp.layout, Layout::Jagged { .. }) {
-                offsets = Some(self.derived_offsets(fb, b, &mut counts, interp).await.map_err(|e| e.in_basket(i).in_branch(&fb.path))?);
+                offsets = Some(self.derived_offsets(fb, b, (start, stop), &mut counts, interp).await.map_err(|e| e.in_basket(i).in_branch(&fb.path))?);
             }
             builder
                 .append(basket.data, offsets.as_deref(), lo, hi)
@@ -270,6 +270,7 @@ impl TreeReader {
         &self,
         fb: &FlatBranch,
         b: &BasketRef,
+        (start, stop): (u64, u64),
         counts: &mut Option<(u64, Vec<usize>)>,
         interp: &Interpretation,
     ) -> Result<Vec<usize>> {
@@ -278,8 +279,10 @@ impl TreeReader {
         };
         let counter = fb.counter.ok_or_else(|| RootError::format("variable-size basket without entry offsets or counter"))?;
         if counts.as_ref().is_none_or(|(s, c)| *s > b.start || s + (c.len() as u64) < b.stop) {
-            let first = fb.baskets.first().map(|x| x.start).unwrap_or(0);
-            let last = fb.baskets.last().map(|x| x.stop).unwrap_or(0);
+            // The counter is decoded once per read, over the baskets this read touches only.
+            let touched = fb.baskets.iter().filter(|x| x.stop > start && x.start < stop);
+            let first = touched.clone().map(|x| x.start).min().unwrap_or(b.start).min(b.start);
+            let last = touched.map(|x| x.stop).max().unwrap_or(b.stop).max(b.stop);
             let arr = Box::pin(self.read_flats(&[counter], first, last)).await?.remove(0);
             let arr = arrow::compute::cast(&arr, &DataType::Int64).map_err(|e| RootError::format(e.to_string()))?;
             let ints = arr.as_any().downcast_ref::<arrow::array::Int64Array>().ok_or_else(|| RootError::format("counter is not an integer"))?;
