@@ -5,16 +5,12 @@ use std::time::Instant;
 
 use datafusion::error::{DataFusionError, Result};
 use datafusion::prelude::SessionContext;
-use datafusion::sql::parser::DFParserBuilder;
 
 use crate::output::Printer;
 
 /// Runs every statement of `sql`; stops at the first error.
 pub async fn run_script(ctx: &SessionContext, sql: &str, printer: &mut Printer) -> Result<()> {
-    let dialect = ctx.state().config().options().sql_parser.dialect;
-    let dialect = datafusion::sql::sqlparser::dialect::dialect_from_str(dialect.to_string())
-        .ok_or_else(|| DataFusionError::Plan(format!("unknown SQL dialect {dialect}")))?;
-    let statements = DFParserBuilder::new(sql).with_dialect(dialect.as_ref()).build()?.parse_statements()?;
+    let statements = hepfusion_udfs::sql::parse_statements(ctx, sql)?;
     for (i, stmt) in statements.into_iter().enumerate() {
         let start = Instant::now();
         let fut = async {

@@ -1,12 +1,54 @@
-//! Array and particle-physics functions for any DataFusion `SessionContext`.
+//! Array and particle-physics functions for any DataFusion `SessionContext`: higher-order
+//! functions with lambdas over particle lists, list combinatorics, kinematics and histograms.
 //!
-//! The function families arrive with issue #3; `register_all` is the one entry point so that
-//! the shell, scripts, Python and third-party applications register exactly the same set.
+//! [`register_all`] registers everything. Lambdas need a dialect that parses them
+//! (`datafusion.sql_parser.dialect = 'duckdb'`); [`sql::parse_statements`] / [`sql::sql`]
+//! additionally accept `p.pt` on a struct lambda parameter.
+
+pub mod lambda;
+pub mod sql;
+
+use std::sync::Arc;
 
 use datafusion::error::Result;
 use datafusion::execution::FunctionRegistry;
+use datafusion::logical_expr::HigherOrderUDF;
 
-/// Registers every hepfusion function with `registry`.
-pub fn register_all(_registry: &mut dyn FunctionRegistry) -> Result<()> {
+use lambda::aggregate::Aggregate;
+use lambda::extremum::{ArgmaxBy, ArgminBy, MaxBy, MinBy};
+use lambda::filter::Filter;
+use lambda::matching::{ArrayFirst, Exists, Forall};
+use lambda::sort::{ArraySort, ArraySortBy};
+use lambda::transform::Transform;
+use lambda::zip_with::ZipWith;
+
+/// Every higher-order function hepfusion provides.
+pub fn higher_order_functions() -> Vec<Arc<HigherOrderUDF>> {
+    vec![
+        Filter::udf(),
+        Transform::udf(),
+        Exists::udf(),
+        Forall::udf(),
+        ArrayFirst::udf(),
+        Aggregate::udf(),
+        ArraySort::udf(),
+        ArraySortBy::udf(),
+        ZipWith::udf(),
+        ArgminBy::udf(),
+        ArgmaxBy::udf(),
+        MinBy::udf(),
+        MaxBy::udf(),
+    ]
+}
+
+/// Registers every hepfusion function with `registry`. Our `array_sort` takes an optional
+/// comparator lambda, so it replaces DataFusion's scalar `array_sort` (same results without
+/// one); our `filter`/`transform`/`array_first`/`exists` replace the built-in lambda
+/// functions of the same names (they add the index parameter and Spark's null semantics).
+pub fn register_all(registry: &mut dyn FunctionRegistry) -> Result<()> {
+    registry.deregister_udf("array_sort")?;
+    for f in higher_order_functions() {
+        registry.register_higher_order_function(f)?;
+    }
     Ok(())
 }

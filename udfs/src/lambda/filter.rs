@@ -1,0 +1,54 @@
+//! `filter(list, x -> bool)` and `transform`'s sibling forms that take the element's index.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{ArrayRef, ListArray};
+use datafusion::arrow::buffer::OffsetBuffer;
+use datafusion::arrow::compute::filter as filter_kernel;
+use datafusion::arrow::datatypes::{DataType, FieldRef};
+use datafusion::common::Result;
+use datafusion::logical_expr::{
+    ColumnarValue, HigherOrderFunctionArgs, HigherOrderReturnFieldArgs, HigherOrderUDFImpl,
+    LambdaParametersProgress, ValueOrLambda,
+};
+
+use super::{check_predicate, coerce_list_args, common_impl, element_field, higher_order_function, index_field, lambda_arg, predicate_bits, split_args, value_arg, Lists};
+
+higher_order_function!(
+    /// `filter(list, x -> bool)` / `filter(list, (x, i) -> bool)`: the elements for which the
+    /// predicate is true (a null result drops the element). `i` is the 1-based position.
+    Filter, "filter", ["array_filter", "list_filter"]
+);
+
+impl HigherOrderUDFImpl for Filter {
+    common_impl!();
+
+    fn coerce_value_types(&self, types: &[DataType]) -> Result<Vec<DataType>> {
+        coerce_list_args(Self::NAME, types, &[0])
+    }
+
+    fn lambda_parameters(&self, _step: usize, fields: &[ValueOrLambda<FieldRef, Option<FieldRef>>]) -> Result<LambdaParametersProgress> {
+        let (values, _) = split_args(Self::NAME, fields, 1..=1, 1..=1)?;
+        Ok(LambdaParametersProgress::Complete(vec![vec![element_field(Self::NAME, values[0])?, index_field()]]))
+    }
+
+    fn return_field_from_args(&self, args: HigherOrderReturnFieldArgs) -> Result<FieldRef> {
+        let (values, lambdas) = split_args(Self::NAME, args.arg_fields, 1..=1, 1..=1)?;
+        check_predicate(Self::NAME, lambdas[0])?;
+        Ok(Arc::clone(values[0]))
+    }
+
+    fn invoke_with_args(&self, args: HigherOrderFunctionArgs) -> Result<ColumnarValue> {
+        let lists = Lists::new(Self::NAME, value_arg(Self::NAME, &args.args, 0)?, args.number_rows)?;
+        let keep = predicate_bits(Self::NAME, &lists.map(lambda_arg(Self::NAME, &args.args, 1)?)?)?;
+        let bits = keep.values();
+        let lengths = (0..lists.rows()).map(|row| {
+            let r = lists.range(row);
+            bits.slice(r.start, r.len()).count_set_bits()
+        });
+        let offsets = OffsetBuffer::<i32>::from_lengths(lengths);
+        let values = filter_kernel(&lists.values, &keep)?;
+        let list = ListArray::new(lists.element_field(), offsets, values, lists.nulls().cloned());
+        Ok(ColumnarValue::Array(Arc::new(list) as ArrayRef))
+    }
+}

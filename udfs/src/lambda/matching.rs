@@ -1,0 +1,151 @@
+//! Predicates over a whole list: `exists`, `forall`, and `array_first`, the first match.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanBuilder, UInt32Array};
+use datafusion::arrow::compute::take;
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
+use datafusion::common::Result;
+use datafusion::logical_expr::{
+    ColumnarValue, HigherOrderFunctionArgs, HigherOrderReturnFieldArgs, HigherOrderUDFImpl,
+    LambdaParametersProgress, ValueOrLambda,
+};
+
+use super::{check_predicate, coerce_list_args, common_impl, element_field, higher_order_function, index_field, lambda_arg, split_args, value_arg, Lists};
+
+/// Evaluates the predicate of a `(list, x -> bool)` call and counts, per row, the elements
+/// where it is true and where it is null: `(lists, predicate, counts)`.
+fn evaluate(name: &str, args: &HigherOrderFunctionArgs) -> Result<(Lists, ArrayRef)> {
+    let lists = Lists::new(name, value_arg(name, &args.args, 0)?, args.number_rows)?;
+    let result = lists.map(lambda_arg(name, &args.args, 1)?)?;
+    if result.as_boolean_opt().is_none() {
+        return datafusion::common::exec_err!("{name}: the lambda must return a boolean, got {}", result.data_type());
+    }
+    Ok((lists, result))
+}
+
+/// Per row: (number of true, number of null) results of the predicate.
+fn counts(lists: &Lists, result: &ArrayRef, row: usize) -> (usize, usize) {
+    let b = result.as_boolean();
+    let r = lists.range(row);
+    let nulls = b.nulls().map_or(0, |n| n.slice(r.start, r.len()).null_count());
+    let trues = match b.nulls() {
+        Some(n) => (&b.values().slice(r.start, r.len()) & &n.inner().slice(r.start, r.len())).count_set_bits(),
+        None => b.values().slice(r.start, r.len()).count_set_bits(),
+    };
+    (trues, nulls)
+}
+
+fn predicate_parameters(name: &str, fields: &[ValueOrLambda<FieldRef, Option<FieldRef>>]) -> Result<LambdaParametersProgress> {
+    let (values, _) = split_args(name, fields, 1..=1, 1..=1)?;
+    Ok(LambdaParametersProgress::Complete(vec![vec![element_field(name, values[0])?, index_field()]]))
+}
+
+fn boolean_return(name: &str, args: &HigherOrderReturnFieldArgs) -> Result<FieldRef> {
+    let (_, lambdas) = split_args(name, args.arg_fields, 1..=1, 1..=1)?;
+    check_predicate(name, lambdas[0])?;
+    Ok(Arc::new(Field::new(name, DataType::Boolean, true)))
+}
+
+/// Three-valued reduction of each row's predicate results, as SQL's `OR` / `AND` chains do.
+fn reduce(name: &str, args: HigherOrderFunctionArgs, decide: impl Fn(usize, usize, usize) -> Option<bool>) -> Result<ColumnarValue> {
+    let (lists, result) = evaluate(name, &args)?;
+    let mut out = BooleanBuilder::with_capacity(lists.rows());
+    for row in 0..lists.rows() {
+        if lists.nulls().is_some_and(|n| n.is_null(row)) {
+            out.append_null();
+            continue;
+        }
+        let (trues, nulls) = counts(&lists, &result, row);
+        out.append_option(decide(lists.range(row).len(), trues, nulls));
+    }
+    Ok(ColumnarValue::Array(Arc::new(out.finish())))
+}
+
+higher_order_function!(
+    /// `exists(list, x -> bool)`: true if the predicate holds for some element; null if it
+    /// holds for none but is null for some; false otherwise (also for an empty list).
+    Exists, "exists", ["any_match", "array_any_match", "list_any_match", "array_exists"]
+);
+
+impl HigherOrderUDFImpl for Exists {
+    common_impl!();
+
+    fn coerce_value_types(&self, types: &[DataType]) -> Result<Vec<DataType>> {
+        coerce_list_args(Self::NAME, types, &[0])
+    }
+
+    fn lambda_parameters(&self, _step: usize, fields: &[ValueOrLambda<FieldRef, Option<FieldRef>>]) -> Result<LambdaParametersProgress> {
+        predicate_parameters(Self::NAME, fields)
+    }
+
+    fn return_field_from_args(&self, args: HigherOrderReturnFieldArgs) -> Result<FieldRef> {
+        boolean_return(Self::NAME, &args)
+    }
+
+    fn invoke_with_args(&self, args: HigherOrderFunctionArgs) -> Result<ColumnarValue> {
+        reduce(Self::NAME, args, |_, trues, nulls| if trues > 0 { Some(true) } else if nulls > 0 { None } else { Some(false) })
+    }
+}
+
+higher_order_function!(
+    /// `forall(list, x -> bool)`: false if the predicate fails for some element; null if it
+    /// fails for none but is null for some; true otherwise (also for an empty list).
+    Forall, "forall", ["all_match", "array_all_match", "list_all_match"]
+);
+
+impl HigherOrderUDFImpl for Forall {
+    common_impl!();
+
+    fn coerce_value_types(&self, types: &[DataType]) -> Result<Vec<DataType>> {
+        coerce_list_args(Self::NAME, types, &[0])
+    }
+
+    fn lambda_parameters(&self, _step: usize, fields: &[ValueOrLambda<FieldRef, Option<FieldRef>>]) -> Result<LambdaParametersProgress> {
+        predicate_parameters(Self::NAME, fields)
+    }
+
+    fn return_field_from_args(&self, args: HigherOrderReturnFieldArgs) -> Result<FieldRef> {
+        boolean_return(Self::NAME, &args)
+    }
+
+    fn invoke_with_args(&self, args: HigherOrderFunctionArgs) -> Result<ColumnarValue> {
+        reduce(Self::NAME, args, |len, trues, nulls| {
+            if trues + nulls < len { Some(false) } else if nulls > 0 { None } else { Some(true) }
+        })
+    }
+}
+
+higher_order_function!(
+    /// `array_first(list, x -> bool)`: the first element for which the predicate is true, or
+    /// null when there is none.
+    ArrayFirst, "array_first", ["list_first", "find_first"]
+);
+
+impl HigherOrderUDFImpl for ArrayFirst {
+    common_impl!();
+
+    fn coerce_value_types(&self, types: &[DataType]) -> Result<Vec<DataType>> {
+        coerce_list_args(Self::NAME, types, &[0])
+    }
+
+    fn lambda_parameters(&self, _step: usize, fields: &[ValueOrLambda<FieldRef, Option<FieldRef>>]) -> Result<LambdaParametersProgress> {
+        predicate_parameters(Self::NAME, fields)
+    }
+
+    fn return_field_from_args(&self, args: HigherOrderReturnFieldArgs) -> Result<FieldRef> {
+        let (values, lambdas) = split_args(Self::NAME, args.arg_fields, 1..=1, 1..=1)?;
+        check_predicate(Self::NAME, lambdas[0])?;
+        let element = element_field(Self::NAME, values[0])?;
+        Ok(Arc::new(Field::new(Self::NAME, element.data_type().clone(), true)))
+    }
+
+    fn invoke_with_args(&self, args: HigherOrderFunctionArgs) -> Result<ColumnarValue> {
+        let (lists, result) = evaluate(Self::NAME, &args)?;
+        let b = result.as_boolean();
+        let indices: UInt32Array = (0..lists.rows())
+            .map(|row| lists.range(row).find(|&i| b.is_valid(i) && b.value(i)).map(|i| i as u32))
+            .collect();
+        Ok(ColumnarValue::Array(take(&lists.values, &indices, None)?))
+    }
+}

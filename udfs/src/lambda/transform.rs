@@ -1,0 +1,48 @@
+//! `transform(list, x -> y)`: a new list of the lambda's results, same shape.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::ArrayRef;
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
+use datafusion::common::Result;
+use datafusion::logical_expr::{
+    ColumnarValue, HigherOrderFunctionArgs, HigherOrderReturnFieldArgs, HigherOrderUDFImpl,
+    LambdaParametersProgress, ValueOrLambda,
+};
+
+use super::{coerce_list_args, common_impl, element_field, higher_order_function, index_field, lambda_arg, split_args, value_arg, Lists};
+
+higher_order_function!(
+    /// `transform(list, x -> expr)` / `transform(list, (x, i) -> expr)` with `i` the 1-based
+    /// position of `x`.
+    Transform, "transform", ["array_transform", "list_transform", "list_apply", "apply"]
+);
+
+impl HigherOrderUDFImpl for Transform {
+    common_impl!();
+
+    fn coerce_value_types(&self, types: &[DataType]) -> Result<Vec<DataType>> {
+        coerce_list_args(Self::NAME, types, &[0])
+    }
+
+    fn lambda_parameters(&self, _step: usize, fields: &[ValueOrLambda<FieldRef, Option<FieldRef>>]) -> Result<LambdaParametersProgress> {
+        let (values, _) = split_args(Self::NAME, fields, 1..=1, 1..=1)?;
+        Ok(LambdaParametersProgress::Complete(vec![vec![element_field(Self::NAME, values[0])?, index_field()]]))
+    }
+
+    fn return_field_from_args(&self, args: HigherOrderReturnFieldArgs) -> Result<FieldRef> {
+        let (values, lambdas) = split_args(Self::NAME, args.arg_fields, 1..=1, 1..=1)?;
+        let item = Field::new(Field::LIST_FIELD_DEFAULT_NAME, lambdas[0].data_type().clone(), true);
+        Ok(Arc::new(Field::new(Self::NAME, DataType::List(Arc::new(item)), values[0].is_nullable())))
+    }
+
+    fn invoke_with_args(&self, args: HigherOrderFunctionArgs) -> Result<ColumnarValue> {
+        let lists = Lists::new(Self::NAME, value_arg(Self::NAME, &args.args, 0)?, args.number_rows)?;
+        let values = lists.map(lambda_arg(Self::NAME, &args.args, 1)?)?;
+        let item = match args.return_type() {
+            DataType::List(f) => Arc::clone(f),
+            _ => Arc::new(Field::new(Field::LIST_FIELD_DEFAULT_NAME, values.data_type().clone(), true)),
+        };
+        Ok(ColumnarValue::Array(Arc::new(lists.with_values(item, values)) as ArrayRef))
+    }
+}

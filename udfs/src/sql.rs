@@ -1,0 +1,171 @@
+//! Parsing SQL so that `p.pt` works on a struct lambda parameter.
+//!
+//! DataFusion 55 plans `p['pt']` on a lambda parameter but resolves `p.pt` as a column `pt` of
+//! a table `p` ("No field named p.pt"; apache/datafusion#25177 is still open). Where we own the
+//! parse step, every compound identifier inside a lambda body whose first part is a
+//! parameter of an enclosing lambda is rewritten to the subscript form before planning.
+//! Lambda parameters shadow tables and columns of the same name, as in DataFusion's planner.
+//!
+//! Two more spellings a physicist expects are fixed the same way: `.field` after any
+//! expression (`sum_p4(Jet).pt`, `Muon[1].eta`) becomes a subscript, and `exists(list, x ->
+//! ...)`, which SQL parsers read as an `EXISTS (subquery)`, becomes a call of our function.
+
+use std::ops::ControlFlow;
+
+use datafusion::common::{DataFusionError, Result};
+use datafusion::execution::context::SessionContext;
+use datafusion::prelude::DataFrame;
+use datafusion::sql::parser::{CopyToSource, DFParserBuilder, Statement as DFStatement};
+use datafusion::sql::sqlparser::ast::{AccessExpr, Expr, Ident, Subscript, Value, VisitMut, VisitorMut};
+use datafusion::sql::sqlparser::dialect::{dialect_from_str, Dialect};
+use datafusion::sql::sqlparser::keywords::Keyword;
+use datafusion::sql::sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer, Word};
+
+/// Parses `sql` with the session's dialect into statements, with lambda field access
+/// rewritten (see the module docs).
+pub fn parse_statements(ctx: &SessionContext, sql: &str) -> Result<Vec<DFStatement>> {
+    let options = ctx.state().config().options().sql_parser.clone();
+    let dialect = dialect_from_str(options.dialect.to_string())
+        .ok_or_else(|| DataFusionError::Plan(format!("unknown SQL dialect {}", options.dialect)))?;
+    let tokens = exists_calls_as_functions(dialect.as_ref(), sql)?;
+    let mut statements: Vec<DFStatement> =
+        DFParserBuilder::new(tokens).with_dialect(dialect.as_ref()).build()?.parse_statements()?.into();
+    for s in &mut statements {
+        rewrite_lambda_field_access(s, options.enable_ident_normalization);
+    }
+    Ok(statements)
+}
+
+/// Tokenizes `sql`, turning the keyword `EXISTS` into the function name `exists` where it is
+/// followed by `(` and something that does not start a subquery.
+fn exists_calls_as_functions(dialect: &dyn Dialect, sql: &str) -> Result<Vec<TokenWithSpan>> {
+    let mut tokens = Tokenizer::new(dialect, sql)
+        .tokenize_with_location()
+        .map_err(|e| DataFusionError::SQL(Box::new(e.into()), None))?;
+    let significant: Vec<usize> =
+        (0..tokens.len()).filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_))).collect();
+    for w in significant.windows(3) {
+        let is_exists = matches!(&tokens[w[0]].token, Token::Word(Word { keyword: Keyword::EXISTS, quote_style: None, .. }));
+        let opens = tokens[w[1]].token == Token::LParen;
+        let subquery = matches!(&tokens[w[2]].token,
+            Token::LParen | Token::Word(Word { keyword: Keyword::SELECT | Keyword::WITH | Keyword::VALUES | Keyword::TABLE | Keyword::FROM, .. }));
+        if is_exists && opens && !subquery {
+            tokens[w[0]].token = Token::Word(Word { value: "exists".into(), quote_style: Some('"'), keyword: Keyword::NoKeyword });
+        }
+    }
+    Ok(tokens)
+}
+
+/// Runs one SQL statement like `SessionContext::sql`, with `p.pt` allowed in lambdas.
+pub async fn sql(ctx: &SessionContext, sql: &str) -> Result<DataFrame> {
+    let mut statements = parse_statements(ctx, sql)?;
+    if statements.len() != 1 {
+        return Err(DataFusionError::Plan(format!("expected one SQL statement, got {}", statements.len())));
+    }
+    let plan = ctx.state().statement_to_plan(statements.remove(0)).await?;
+    ctx.execute_logical_plan(plan).await
+}
+
+/// Rewrites `p.f.g` to `p['f']['g']` wherever `p` is a parameter of an enclosing lambda.
+pub fn rewrite_lambda_field_access(statement: &mut DFStatement, normalize: bool) {
+    let mut v = LambdaFields { scopes: Vec::new(), normalize };
+    match statement {
+        DFStatement::Statement(s) => {
+            let _ = s.visit(&mut v);
+        }
+        DFStatement::CopyTo(c) => {
+            if let CopyToSource::Query(q) = &mut c.source {
+                let _ = q.visit(&mut v);
+            }
+        }
+        DFStatement::Explain(e) => rewrite_lambda_field_access(&mut e.statement, normalize),
+        DFStatement::CreateExternalTable(_) | DFStatement::Reset(_) => {}
+    }
+}
+
+struct LambdaFields {
+    scopes: Vec<Vec<String>>,
+    normalize: bool,
+}
+
+impl LambdaFields {
+    fn key(&self, id: &Ident) -> String {
+        if self.normalize && id.quote_style.is_none() { id.value.to_lowercase() } else { id.value.clone() }
+    }
+
+    fn is_parameter(&self, id: &Ident) -> bool {
+        let k = self.key(id);
+        self.scopes.iter().any(|s| s.contains(&k))
+    }
+}
+
+impl VisitorMut for LambdaFields {
+    type Break = ();
+
+    fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        match expr {
+            Expr::Lambda(l) => {
+                let names = l.params.iter().map(|p| self.key(&p.name)).collect();
+                self.scopes.push(names);
+            }
+            Expr::CompoundFieldAccess { access_chain, .. } => {
+                for a in access_chain.iter_mut() {
+                    if let AccessExpr::Dot(Expr::Identifier(f)) = a {
+                        *a = field_subscript(f);
+                    }
+                }
+            }
+            Expr::CompoundIdentifier(ids) if ids.len() >= 2 && self.is_parameter(&ids[0]) => {
+                let root = Expr::Identifier(ids[0].clone());
+                let access_chain = ids[1..].iter().map(field_subscript).collect();
+                *expr = Expr::CompoundFieldAccess { root: Box::new(root), access_chain };
+            }
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        if matches!(expr, Expr::Lambda(_)) {
+            self.scopes.pop();
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+fn field_subscript(field: &Ident) -> AccessExpr {
+    AccessExpr::Subscript(Subscript::Index { index: Expr::value(Value::SingleQuotedString(field.value.clone())) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rewritten(sql: &str) -> String {
+        let ctx = SessionContext::new();
+        ctx.state_ref().write().config_mut().options_mut().sql_parser.dialect = datafusion::config::Dialect::DuckDB;
+        parse_statements(&ctx, sql).unwrap().remove(0).to_string()
+    }
+
+    #[test]
+    fn parameters_get_subscripts_and_columns_do_not() {
+        let s = rewritten("SELECT filter(Jet, j -> j.pt > MET.pt AND exists(Mu, m -> m.eta.x < j.eta)) FROM t");
+        assert!(s.contains("j['pt'] > MET.pt"), "{s}");
+        assert!(s.contains("m['eta']['x'] < j['eta']"), "{s}");
+    }
+
+    #[test]
+    fn a_parameter_is_only_in_scope_inside_its_lambda() {
+        let s = rewritten("SELECT transform(a, p -> p.x), p.x FROM t AS p");
+        assert!(s.contains("p -> p['x']"), "{s}");
+        assert!(s.ends_with("p.x FROM t AS p"), "{s}");
+    }
+
+    #[test]
+    fn dots_after_expressions_and_exists_calls() {
+        let s = rewritten("SELECT sum_p4(Jet).pt, Muon[1].eta FROM t WHERE NOT exists(Jet, j -> j.pt > 1) AND EXISTS (SELECT 1)");
+        assert!(s.contains("sum_p4(Jet)['pt'], Muon[1]['eta']"), "{s}");
+        assert!(s.contains("NOT \"exists\"(Jet, j -> j['pt'] > 1)"), "{s}");
+        assert!(s.contains("EXISTS (SELECT 1)"), "{s}");
+    }
+}
