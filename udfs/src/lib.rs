@@ -5,14 +5,26 @@
 //! (`datafusion.sql_parser.dialect = 'duckdb'`); [`sql::parse_statements`] / [`sql::sql`]
 //! additionally accept `p.pt` on a struct lambda parameter.
 
+pub mod hist;
 pub mod lambda;
+pub mod list;
+pub mod physics;
+mod scalar;
 pub mod sql;
 
 use std::sync::Arc;
 
 use datafusion::error::Result;
 use datafusion::execution::FunctionRegistry;
-use datafusion::logical_expr::HigherOrderUDF;
+use datafusion::logical_expr::{AggregateUDF, HigherOrderUDF, ScalarUDF};
+
+use hist::{HistBin, Histogram};
+use list::combinations::{Cartesian, Combinations};
+use list::concat_struct::ArrayConcatStruct;
+use list::reshape::{ArrayArgsort, ArrayPad, ArrayTake, ArrayTruncate};
+use physics::isolation::Isolation;
+use physics::kinematics::{DeltaPhi, DeltaR, ToCartesian, ToPolar, TransverseMass};
+use physics::mass::{InvariantMass, SumP4};
 
 use lambda::aggregate::Aggregate;
 use lambda::extremum::{ArgmaxBy, ArgminBy, MaxBy, MinBy};
@@ -41,6 +53,33 @@ pub fn higher_order_functions() -> Vec<Arc<HigherOrderUDF>> {
     ]
 }
 
+/// Every scalar function hepfusion provides.
+pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
+    vec![
+        Combinations::udf(),
+        Cartesian::udf(),
+        ArrayTake::udf(),
+        ArrayPad::udf(),
+        ArrayTruncate::udf(),
+        ArrayArgsort::udf(),
+        ArrayConcatStruct::udf(),
+        DeltaPhi::udf(),
+        DeltaR::udf(),
+        TransverseMass::udf(),
+        ToCartesian::udf(),
+        ToPolar::udf(),
+        InvariantMass::udf(),
+        SumP4::udf(),
+        Isolation::udf(),
+        HistBin::udf(),
+    ]
+}
+
+/// Every aggregate function hepfusion provides.
+pub fn aggregate_functions() -> Vec<Arc<AggregateUDF>> {
+    vec![Histogram::udaf()]
+}
+
 /// Registers every hepfusion function with `registry`. Our `array_sort` takes an optional
 /// comparator lambda, so it replaces DataFusion's scalar `array_sort` (same results without
 /// one); our `filter`/`transform`/`array_first`/`exists` replace the built-in lambda
@@ -49,6 +88,12 @@ pub fn register_all(registry: &mut dyn FunctionRegistry) -> Result<()> {
     registry.deregister_udf("array_sort")?;
     for f in higher_order_functions() {
         registry.register_higher_order_function(f)?;
+    }
+    for f in scalar_functions() {
+        registry.register_udf(f)?;
+    }
+    for f in aggregate_functions() {
+        registry.register_udaf(f)?;
     }
     Ok(())
 }

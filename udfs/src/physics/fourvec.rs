@@ -1,0 +1,167 @@
+//! Reading four-vectors from struct columns. A particle struct is recognised by its field
+//! names, case-insensitively, so NanoAOD (`pt, eta, phi, mass`), Delphes (`PT, Eta, Phi,
+//! Mass`; `ET` for towers and photons) and Cartesian (`px, py, pz, e`) collections all work.
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array, StructArray};
+use datafusion::arrow::buffer::NullBuffer;
+use datafusion::arrow::datatypes::{DataType, Fields};
+use datafusion::common::{exec_err, plan_err, Result};
+
+use crate::scalar::{as_f64, union_nulls};
+
+const PT: &[&str] = &["pt", "et"];
+const ETA: &[&str] = &["eta"];
+const PHI: &[&str] = &["phi"];
+const MASS: &[&str] = &["mass", "m"];
+const CARTESIAN: [&[&str]; 4] = [&["px"], &["py"], &["pz"], &["e", "energy"]];
+
+fn find(fields: &Fields, names: &[&str]) -> Option<usize> {
+    names.iter().find_map(|n| fields.iter().position(|f| f.name().eq_ignore_ascii_case(n)))
+}
+
+/// How a struct type holds a four-vector: field indices of (pt, eta, phi, mass?) or
+/// (px, py, pz, e).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Layout {
+    Polar { pt: usize, eta: usize, phi: usize, mass: Option<usize> },
+    Cartesian { px: usize, py: usize, pz: usize, e: usize },
+}
+
+impl Layout {
+    pub fn of(name: &str, position: usize, t: &DataType) -> Result<(Layout, bool)> {
+        let DataType::Struct(fields) = t else {
+            return plan_err!("{name}: argument {position} must be a particle struct (fields pt, eta, phi[, mass] or px, py, pz, e), got {t}");
+        };
+        let layout = if let (Some(pt), Some(eta), Some(phi)) = (find(fields, PT), find(fields, ETA), find(fields, PHI)) {
+            Layout::Polar { pt, eta, phi, mass: find(fields, MASS) }
+        } else if let [Some(px), Some(py), Some(pz), Some(e)] = CARTESIAN.map(|n| find(fields, n)) {
+            Layout::Cartesian { px, py, pz, e }
+        } else {
+            let names: Vec<&str> = fields.iter().map(|f| f.name().as_str()).collect();
+            return plan_err!(
+                "{name}: argument {position} must be a particle struct with fields pt (or et), eta, phi[, mass] or px, py, pz, e; it has {}",
+                names.join(", ")
+            );
+        };
+        let used = match layout {
+            Layout::Polar { pt, eta, phi, mass } => [Some(pt), Some(eta), Some(phi), mass],
+            Layout::Cartesian { px, py, pz, e } => [Some(px), Some(py), Some(pz), Some(e)],
+        };
+        for i in used.into_iter().flatten() {
+            if !fields[i].data_type().is_numeric() {
+                return plan_err!("{name}: field {} of argument {position} must be a number, got {}", fields[i].name(), fields[i].data_type());
+            }
+        }
+        let all_f32 = used.into_iter().flatten().all(|i| fields[i].data_type() == &DataType::Float32);
+        Ok((layout, all_f32))
+    }
+}
+
+/// The element struct type of a list of particles.
+pub(crate) fn list_element(name: &str, position: usize, t: &DataType) -> Result<DataType> {
+    match t {
+        DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => Ok(f.data_type().clone()),
+        other => plan_err!("{name}: argument {position} must be a list of particle structs, got {other}"),
+    }
+}
+
+/// Four-vectors of one array, in both coordinate systems (computed once, used by all).
+pub(crate) struct Vectors {
+    pub pt: Vec<f64>,
+    pub eta: Vec<f64>,
+    pub phi: Vec<f64>,
+    pub px: Vec<f64>,
+    pub py: Vec<f64>,
+    pub pz: Vec<f64>,
+    pub e: Vec<f64>,
+    pub nulls: Option<NullBuffer>,
+}
+
+impl Vectors {
+    pub fn from_struct(name: &str, array: &ArrayRef) -> Result<Self> {
+        let Some(s) = array.as_struct_opt() else {
+            return exec_err!("{name}: expected a particle struct, got {}", array.data_type());
+        };
+        let (layout, _) = Layout::of(name, 1, array.data_type())?;
+        let col = |i: usize| as_f64(s.column(i));
+        match layout {
+            Layout::Polar { pt, eta, phi, mass } => {
+                let m = match mass {
+                    Some(m) => Some(col(m)?),
+                    None => None,
+                };
+                Self::polar(s, &col(pt)?, &col(eta)?, &col(phi)?, m.as_ref())
+            }
+            Layout::Cartesian { px, py, pz, e } => Self::cartesian(s, &col(px)?, &col(py)?, &col(pz)?, &col(e)?),
+        }
+    }
+
+    pub fn polar(s: &StructArray, pt: &Float64Array, eta: &Float64Array, phi: &Float64Array, mass: Option<&Float64Array>) -> Result<Self> {
+        let mut parts: Vec<&dyn Array> = vec![s, pt, eta, phi];
+        if let Some(m) = mass {
+            parts.push(m);
+        }
+        let nulls = union_nulls(&parts);
+        let n = pt.len();
+        let mut v = Self::with_capacity(n, nulls);
+        for i in 0..n {
+            let (p, h, f) = (pt.value(i), eta.value(i), phi.value(i));
+            let m = mass.map_or(0.0, |m| m.value(i));
+            let (px, py, pz) = (p * f.cos(), p * f.sin(), p * h.sinh());
+            v.push(p, h, f, px, py, pz, (px * px + py * py + pz * pz + m * m).sqrt());
+        }
+        Ok(v)
+    }
+
+    pub fn cartesian(s: &StructArray, px: &Float64Array, py: &Float64Array, pz: &Float64Array, e: &Float64Array) -> Result<Self> {
+        let nulls = union_nulls(&[s, px, py, pz, e]);
+        let n = px.len();
+        let mut v = Self::with_capacity(n, nulls);
+        for i in 0..n {
+            let (x, y, z) = (px.value(i), py.value(i), pz.value(i));
+            let pt = x.hypot(y);
+            v.push(pt, pseudorapidity(pt, z), y.atan2(x), x, y, z, e.value(i));
+        }
+        Ok(v)
+    }
+
+    fn with_capacity(n: usize, nulls: Option<NullBuffer>) -> Self {
+        let c = || Vec::with_capacity(n);
+        Self { pt: c(), eta: c(), phi: c(), px: c(), py: c(), pz: c(), e: c(), nulls }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push(&mut self, pt: f64, eta: f64, phi: f64, px: f64, py: f64, pz: f64, e: f64) {
+        self.pt.push(pt);
+        self.eta.push(eta);
+        self.phi.push(phi);
+        self.px.push(px);
+        self.py.push(py);
+        self.pz.push(pz);
+        self.e.push(e);
+    }
+
+    pub fn is_valid(&self, i: usize) -> bool {
+        self.nulls.as_ref().is_none_or(|n| n.is_valid(i))
+    }
+}
+
+/// η from transverse and longitudinal momentum; ±inf along the beam, 0 for a null vector.
+pub(crate) fn pseudorapidity(pt: f64, pz: f64) -> f64 {
+    if pt == 0.0 {
+        return if pz == 0.0 { 0.0 } else { f64::INFINITY.copysign(pz) };
+    }
+    (pz / pt).asinh()
+}
+
+/// φ difference wrapped to [-π, π).
+pub(crate) fn delta_phi(a: f64, b: f64) -> f64 {
+    use std::f64::consts::{PI, TAU};
+    let d = (a - b + PI).rem_euclid(TAU) - PI;
+    if d >= PI { d - TAU } else { d }
+}
+
+/// Mass of a four-vector sum; negative m² from rounding is clamped to 0.
+pub(crate) fn mass(px: f64, py: f64, pz: f64, e: f64) -> f64 {
+    (e * e - px * px - py * py - pz * pz).max(0.0).sqrt()
+}

@@ -1,0 +1,99 @@
+//! Shared pieces of the scalar (non-lambda) functions: the declaration macro, numeric
+//! coercion that keeps float32 data in float32, and f64 results cast back to that precision.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array};
+use datafusion::arrow::buffer::NullBuffer;
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Float64Type};
+use datafusion::common::{plan_err, Result};
+
+/// Declares a scalar function struct with its name, aliases and a user-defined signature.
+macro_rules! scalar_function {
+    ($(#[$doc:meta])* $ty:ident, $name:literal, [$($alias:literal),*]) => {
+        $(#[$doc])*
+        #[derive(Debug, PartialEq, Eq, Hash)]
+        pub struct $ty {
+            signature: datafusion::logical_expr::Signature,
+            aliases: Vec<String>,
+        }
+
+        impl Default for $ty {
+            fn default() -> Self {
+                Self {
+                    signature: datafusion::logical_expr::Signature::user_defined(datafusion::logical_expr::Volatility::Immutable),
+                    aliases: vec![$($alias.to_string()),*],
+                }
+            }
+        }
+
+        impl $ty {
+            pub const NAME: &'static str = $name;
+
+            pub fn udf() -> std::sync::Arc<datafusion::logical_expr::ScalarUDF> {
+                std::sync::Arc::new(datafusion::logical_expr::ScalarUDF::new_from_impl(Self::default()))
+            }
+        }
+    };
+}
+pub(crate) use scalar_function;
+
+/// The parts of `ScalarUDFImpl` every function implements the same way.
+macro_rules! scalar_common {
+    () => {
+        fn name(&self) -> &str {
+            Self::NAME
+        }
+        fn aliases(&self) -> &[String] {
+            &self.aliases
+        }
+        fn signature(&self) -> &datafusion::logical_expr::Signature {
+            &self.signature
+        }
+    };
+}
+pub(crate) use scalar_common;
+
+/// The float type numeric arguments are computed and returned in: float32 when every float
+/// argument is float32 (integers adapt), float64 otherwise.
+pub(crate) fn common_float(name: &str, types: &[&DataType]) -> Result<DataType> {
+    let mut any32 = false;
+    for (i, t) in types.iter().enumerate() {
+        match t {
+            DataType::Float32 | DataType::Float16 => any32 = true,
+            t if t.is_numeric() || t.is_null() => {
+                if t.is_floating() || matches!(t, DataType::Decimal32(..) | DataType::Decimal64(..) | DataType::Decimal128(..) | DataType::Decimal256(..)) {
+                    return Ok(DataType::Float64);
+                }
+            }
+            other => return plan_err!("{name}: argument {} must be a number, got {other}", i + 1),
+        }
+    }
+    Ok(if any32 { DataType::Float32 } else { DataType::Float64 })
+}
+
+/// Checks the argument count of a scalar function.
+pub(crate) fn check_arity(name: &str, types: &[DataType], allowed: &[usize]) -> Result<()> {
+    if allowed.contains(&types.len()) {
+        return Ok(());
+    }
+    let want: Vec<String> = allowed.iter().map(|n| n.to_string()).collect();
+    plan_err!("{name}: expected {} arguments, got {}", want.join(" or "), types.len())
+}
+
+/// A numeric array as float64 values.
+pub(crate) fn as_f64(a: &ArrayRef) -> Result<Float64Array> {
+    Ok(cast(a, &DataType::Float64)?.as_primitive::<Float64Type>().clone())
+}
+
+/// Builds the result array in `out` precision from float64 values and a validity mask.
+pub(crate) fn float_result(values: Vec<f64>, nulls: Option<NullBuffer>, out: &DataType) -> Result<ArrayRef> {
+    let a: ArrayRef = Arc::new(Float64Array::new(values.into(), nulls));
+    Ok(if out == &DataType::Float64 { a } else { cast(&a, out)? })
+}
+
+/// Validity of all arrays combined.
+pub(crate) fn union_nulls(arrays: &[&dyn Array]) -> Option<NullBuffer> {
+    arrays.iter().fold(None, |acc, a| NullBuffer::union(acc.as_ref(), a.logical_nulls().as_ref()))
+}
