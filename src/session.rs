@@ -34,6 +34,7 @@ pub fn new_context_with_config(cfg: SessionConfig) -> Result<SessionContext> {
         .with_config(cfg)
         .with_runtime_env(runtime)
         .with_default_features()
+        .with_physical_optimizer_rules(hepfusion_udfs::planning::physical_optimizer_rules())
         .with_table_factory("ROOT".into(), Arc::new(DefaultTableFactory::new()))
         .build();
     state.register_file_format(Arc::new(RootFormatFactory), true)?;

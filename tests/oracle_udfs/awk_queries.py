@@ -374,6 +374,13 @@ def q_lists(ev):
             "jet_pt_trunc2": jpt[:, :2]}
 
 
+def exists3(pred):
+    """Spark's three-valued exists per list: true if any is true, else null if any is null."""
+    any_true = ak.any(ak.fill_none(pred, False), axis=1)
+    any_null = ak.any(ak.is_none(pred, axis=1), axis=1)
+    return ak.mask(any_true, any_true | ~any_null)
+
+
 def q_nulls(ev):
     mu = ev.Muon
     k = ak.mask(mu.pt, mu.pt > 20)  # null where pt <= 20
@@ -389,7 +396,8 @@ def q_nulls(ev):
             "argmin_null": first_index_of_extreme(k, "min"),
             "maxby_pt": take_1based(mu, first_index_of_extreme(k, "max")).pt,
             "n_filter_null": ak.num(hi_pt, axis=1),
-            "exists_null": ak.any(ak.fill_none(k > 30, False), axis=1),
+            # Spark's three-valued exists: true if any is true, else null if any is null.
+            "exists_null": exists3(k > 30),
             "first_null": ak.firsts(hi_pt.pt)}
 
 

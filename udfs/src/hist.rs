@@ -166,7 +166,7 @@ impl AggregateUDFImpl for Histogram {
     }
 
     fn state_fields(&self, _args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        Ok(vec![Arc::new(Field::new("counts", DataType::new_list(DataType::Int64, true), true))])
+        Ok(vec![Arc::new(Field::new("counts", DataType::new_list(DataType::Int64, false), true))])
     }
 
     fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {

@@ -3,12 +3,15 @@
 //!
 //! [`register_all`] registers everything. Lambdas need a dialect that parses them
 //! (`datafusion.sql_parser.dialect = 'duckdb'`); [`sql::parse_statements`] / [`sql::sql`]
-//! additionally accept `p.pt` on a struct lambda parameter.
+//! additionally accept `p.pt` on a struct lambda parameter. Sessions should use
+//! [`planning::physical_optimizer_rules`], which keep DataFusion 55 from breaking lambdas when
+//! it pushes projections into scans.
 
 pub mod hist;
 pub mod lambda;
 pub mod list;
 pub mod physics;
+pub mod planning;
 mod scalar;
 pub mod sql;
 

@@ -1,5 +1,6 @@
 -- (j) null handling: k = muon pt where pt > 20, else NULL. Null keys sort last, are
---     ignored by argmin/argmax (all null -> NULL), a null predicate counts as false.
+--     ignored by argmin/argmax (all null -> NULL), a null predicate counts as false in
+--     filter/array_first; exists is three-valued (Spark): no true but a null -> NULL.
 WITH n AS (
     SELECT run, luminosityBlock, event, Muon,
            transform(Muon, m -> CASE WHEN m.pt > 20 THEN m.pt END) AS k
