@@ -22,6 +22,7 @@ use datafusion::execution::FunctionRegistry;
 use datafusion::logical_expr::{AggregateUDF, HigherOrderUDF, ScalarUDF};
 
 use hist::{HistBin, Histogram};
+use list::cardinality::Cardinality;
 use list::combinations::{Cartesian, Combinations};
 use list::concat_struct::ArrayConcatStruct;
 use list::reshape::{ArrayArgsort, ArrayPad, ArrayTake, ArrayTruncate};
@@ -59,6 +60,7 @@ pub fn higher_order_functions() -> Vec<Arc<HigherOrderUDF>> {
 /// Every scalar function hepfusion provides.
 pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
     vec![
+        Cardinality::udf(),
         Combinations::udf(),
         Cartesian::udf(),
         ArrayTake::udf(),
@@ -83,7 +85,8 @@ pub fn aggregate_functions() -> Vec<Arc<AggregateUDF>> {
     vec![Histogram::udaf()]
 }
 
-/// Registers every hepfusion function with `registry`. Our `array_sort` takes an optional
+/// Registers every hepfusion function with `registry`. Our `cardinality` (same results,
+/// computed from offsets) replaces DataFusion's, which is slow on lists of structs. Our `array_sort` takes an optional
 /// comparator lambda, so it replaces DataFusion's scalar `array_sort` (same results without
 /// one); our `filter`/`transform`/`array_first`/`exists` replace the built-in lambda
 /// functions of the same names (they add the index parameter and Spark's null semantics).

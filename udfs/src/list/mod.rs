@@ -2,6 +2,7 @@
 //! reshaping (`array_take`, `array_pad`, `array_truncate`, `array_argsort`) and merging
 //! particle collections (`array_concat_struct`). Indices are 1-based, as in SQL arrays.
 
+pub mod cardinality;
 pub mod combinations;
 pub mod concat_struct;
 pub mod reshape;

@@ -7,7 +7,7 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{exec_err, plan_err, Result};
 use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl};
 
-use super::fourvec::{delta_phi, list_element, Layout, Vectors};
+use super::fourvec::{delta_phi, list_element, Layout, Need, Vectors};
 use crate::scalar::{as_f64, check_arity, float_result, scalar_common, scalar_function};
 
 /// ΔR below which, with equal pT, a particle of `others` is taken to be the particle itself.
@@ -51,7 +51,7 @@ impl ScalarUDFImpl for Isolation {
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let n = args.number_rows;
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
-        let p = Vectors::from_struct(Self::NAME, &arrays[0])?;
+        let p = Vectors::from_struct(Self::NAME, &arrays[0], Need::Direction)?;
         let Some(others) = arrays[1].as_list_opt::<i32>() else {
             return exec_err!("{}: argument 2 must be a list of particles", Self::NAME);
         };
@@ -62,7 +62,7 @@ impl ScalarUDFImpl for Isolation {
         };
         let offsets = others.offsets();
         let first = offsets[0] as usize;
-        let o = Vectors::from_struct(Self::NAME, &others.values().slice(first, offsets[n] as usize - first))?;
+        let o = Vectors::from_struct(Self::NAME, &others.values().slice(first, offsets[n] as usize - first), Need::Direction)?;
         let mut iso = vec![0.0; n];
         for row in 0..n {
             if !p.is_valid(row) || cone.is_null(row) {

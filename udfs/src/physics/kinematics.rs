@@ -8,7 +8,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Fields};
 use datafusion::common::Result;
 use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl};
 
-use super::fourvec::{delta_phi, Layout, Vectors};
+use super::fourvec::{delta_phi, Layout, Need, Vectors};
 use crate::scalar::{as_f64, check_arity, common_float, float_result, scalar_common, scalar_function, union_nulls};
 
 /// Coerces every argument to the common float type.
@@ -82,8 +82,8 @@ impl ScalarUDFImpl for DeltaR {
         let n = args.number_rows;
         let (v, nulls) = if args.args.len() == 2 {
             let arrays = ColumnarValue::values_to_arrays(&args.args)?;
-            let a = Vectors::from_struct(Self::NAME, &arrays[0])?;
-            let b = Vectors::from_struct(Self::NAME, &arrays[1])?;
+            let a = Vectors::from_struct(Self::NAME, &arrays[0], Need::Direction)?;
+            let b = Vectors::from_struct(Self::NAME, &arrays[1], Need::Direction)?;
             let nulls = datafusion::arrow::buffer::NullBuffer::union(a.nulls.as_ref(), b.nulls.as_ref());
             ((0..n).map(|i| (a.eta[i] - b.eta[i]).hypot(delta_phi(a.phi[i], b.phi[i]))).collect(), nulls)
         } else {
@@ -156,11 +156,11 @@ fn conversion_float(name: &str, types: &[DataType]) -> Result<DataType> {
 fn conversion_vectors(name: &str, args: &ScalarFunctionArgs, polar: bool) -> Result<Vectors> {
     let arrays = ColumnarValue::values_to_arrays(&args.args)?;
     if arrays.len() == 1 {
-        return Vectors::from_struct(name, &arrays[0]);
+        return Vectors::from_struct(name, &arrays[0], Need::Momentum);
     }
     let f: Vec<Float64Array> = arrays.iter().map(as_f64).collect::<Result<_>>()?;
     let valid = StructArray::new_empty_fields(args.number_rows, None);
-    if polar { Vectors::polar(&valid, &f[0], &f[1], &f[2], Some(&f[3])) } else { Vectors::cartesian(&valid, &f[0], &f[1], &f[2], &f[3]) }
+    if polar { Vectors::polar(&valid, &f[0], &f[1], &f[2], Some(&f[3]), Need::Momentum) } else { Vectors::cartesian(&valid, &f[0], &f[1], &f[2], &f[3]) }
 }
 
 const CARTESIAN: [&str; 4] = ["px", "py", "pz", "e"];

@@ -8,7 +8,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Fields};
 use datafusion::common::{exec_err, plan_err, Result};
 use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl};
 
-use super::fourvec::{list_element, mass, pseudorapidity, Layout, Vectors};
+use super::fourvec::{list_element, mass, pseudorapidity, Layout, Need, Vectors};
 use crate::scalar::{float_result, scalar_common, scalar_function};
 
 /// The summed four-momentum of each row.
@@ -59,7 +59,7 @@ fn sums(name: &str, args: &ScalarFunctionArgs) -> Result<Sums> {
         let offsets = list.offsets();
         let first = offsets[0] as usize;
         let values = list.values().slice(first, offsets[n] as usize - first);
-        let v = Vectors::from_struct(name, &values)?;
+        let v = Vectors::from_struct(name, &values, Need::Momentum)?;
         for row in 0..n {
             for i in offsets[row] as usize - first..offsets[row + 1] as usize - first {
                 if v.is_valid(i) {
@@ -73,7 +73,7 @@ fn sums(name: &str, args: &ScalarFunctionArgs) -> Result<Sums> {
         s.nulls = list.logical_nulls();
     } else {
         for a in &arrays {
-            let v = Vectors::from_struct(name, a)?;
+            let v = Vectors::from_struct(name, a, Need::Momentum)?;
             for row in 0..n {
                 s.px[row] += v.px[row];
                 s.py[row] += v.py[row];
