@@ -15,32 +15,7 @@ repo="$(cd "$here/../.." && pwd)"
 cd "$repo"
 start=$(date +%s)
 
-py="${PYTHON:-}"
-if [[ -z "$py" ]]; then
-    if command -v python3.11 >/dev/null 2>&1; then py=python3.11; else py=python3; fi
-fi
-venv="$repo/.venv"
-
-if [[ ! -x "$venv/bin/python" ]]; then
-    echo "oracle: creating $venv with $py"
-    if ! "$py" -m venv "$venv" 2>/dev/null; then
-        # Debian's python without the venv/ensurepip package: make a venv without pip and
-        # install pip into it with the interpreter's own pip.
-        rm -rf "$venv"
-        "$py" -m venv --without-pip "$venv"
-        "$py" -m pip --python "$venv/bin/python" install -q pip
-    fi
-fi
-vpy="$venv/bin/python"
-
-req="$here/requirements.txt"
-stamp="$venv/.oracle-requirements.sha256"
-want="$(sha256sum "$req" | cut -d' ' -f1)"
-if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
-    echo "oracle: installing $(basename "$req")"
-    "$vpy" -m pip install -q --disable-pip-version-check -r "$req"
-    echo "$want" >"$stamp"
-fi
+vpy="$("$repo/tools/python-venv" "$repo/.venv" "$here/requirements.txt" oracle-requirements)"
 
 dump="${HEPFUSION_ROOT_DUMP:-${CARGO_TARGET_DIR:-$repo/target}/release/root-dump}"
 if [[ ! -x "$dump" ]]; then

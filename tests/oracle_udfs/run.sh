@@ -20,30 +20,7 @@ repo="$(cd "$here/../.." && pwd)"
 cd "$repo"
 start=$(date +%s)
 
-py="${PYTHON:-}"
-if [[ -z "$py" ]]; then
-    if command -v python3.11 >/dev/null 2>&1; then py=python3.11; else py=python3; fi
-fi
-venv="$repo/.venv"
-
-if [[ ! -x "$venv/bin/python" ]]; then
-    echo "oracle_udfs: creating $venv with $py"
-    if ! "$py" -m venv "$venv" 2>/dev/null; then
-        rm -rf "$venv"
-        "$py" -m venv --without-pip "$venv"
-        "$py" -m pip --python "$venv/bin/python" install -q pip
-    fi
-fi
-vpy="$venv/bin/python"
-
-req="$here/requirements.txt"
-stamp="$venv/.oracle-udfs-requirements.sha256"
-want="$(cat "$req" "$repo/tests/oracle/requirements.txt" | sha256sum | cut -d' ' -f1)"
-if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
-    echo "oracle_udfs: installing $(basename "$req")"
-    "$vpy" -m pip install -q --disable-pip-version-check -r "$req"
-    echo "$want" >"$stamp"
-fi
+vpy="$("$repo/tools/python-venv" "$repo/.venv" "$here/requirements.txt" oracle-udfs-requirements)"
 
 bin="${HEPFUSION_BIN:-${CARGO_TARGET_DIR:-$repo/target}/release/hepfusion}"
 if [[ ! -x "$bin" ]]; then
