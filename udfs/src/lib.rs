@@ -85,6 +85,20 @@ pub fn aggregate_functions() -> Vec<Arc<AggregateUDF>> {
     vec![Histogram::udaf()]
 }
 
+/// A session state with DataFusion's defaults, the DuckDB dialect (for lambdas), the
+/// lambda-safe optimizer rules and every hepfusion function: what an application that only
+/// wants these functions needs.
+pub fn session_state(mut config: datafusion::prelude::SessionConfig) -> Result<datafusion::execution::SessionState> {
+    config.options_mut().sql_parser.dialect = datafusion::config::Dialect::DuckDB;
+    let mut state = datafusion::execution::SessionStateBuilder::new()
+        .with_config(config)
+        .with_default_features()
+        .with_physical_optimizer_rules(planning::physical_optimizer_rules())
+        .build();
+    register_all(&mut state)?;
+    Ok(state)
+}
+
 /// Registers every hepfusion function with `registry`. Our `cardinality` (same results,
 /// computed from offsets) replaces DataFusion's, which is slow on lists of structs. Our `array_sort` takes an optional
 /// comparator lambda, so it replaces DataFusion's scalar `array_sort` (same results without

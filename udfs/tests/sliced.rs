@@ -8,9 +8,7 @@ use datafusion::arrow::buffer::{NullBuffer, OffsetBuffer};
 use datafusion::arrow::compute::take_record_batch;
 use datafusion::arrow::datatypes::{DataType, Field, Fields};
 use datafusion::arrow::util::pretty::pretty_format_batches;
-use datafusion::config::Dialect;
 use datafusion::datasource::MemTable;
-use datafusion::execution::SessionStateBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 fn particles(pt: Vec<f32>, lengths: Vec<usize>, nulls: Option<Vec<bool>>, phase: f32) -> ArrayRef {
@@ -50,15 +48,8 @@ fn batch() -> RecordBatch {
 
 fn context(b: RecordBatch) -> SessionContext {
     let mut cfg = SessionConfig::new().with_target_partitions(1);
-    cfg.options_mut().sql_parser.dialect = Dialect::DuckDB;
     cfg.options_mut().sql_parser.enable_ident_normalization = false;
-    let mut state = SessionStateBuilder::new()
-        .with_config(cfg)
-        .with_default_features()
-        .with_physical_optimizer_rules(hepfusion_udfs::planning::physical_optimizer_rules())
-        .build();
-    hepfusion_udfs::register_all(&mut state).unwrap();
-    let ctx = SessionContext::new_with_state(state);
+    let ctx = SessionContext::new_with_state(hepfusion_udfs::session_state(cfg).unwrap());
     let t = MemTable::try_new(b.schema(), vec![vec![b]]).unwrap();
     ctx.register_table("ev", Arc::new(t)).unwrap();
     ctx

@@ -8,9 +8,7 @@ use std::path::{Path, PathBuf};
 use datafusion::arrow::array::Array;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
-use datafusion::config::Dialect;
 use datafusion::error::DataFusionError;
-use datafusion::execution::SessionStateBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use sqllogictest::{DBOutput, DefaultColumnType};
 
@@ -20,15 +18,8 @@ struct Db {
 
 fn context() -> datafusion::error::Result<SessionContext> {
     let mut cfg = SessionConfig::new().with_target_partitions(2);
-    cfg.options_mut().sql_parser.dialect = Dialect::DuckDB;
     cfg.options_mut().sql_parser.enable_ident_normalization = false;
-    let mut state = SessionStateBuilder::new()
-        .with_config(cfg)
-        .with_default_features()
-        .with_physical_optimizer_rules(hepfusion_udfs::planning::physical_optimizer_rules())
-        .build();
-    hepfusion_udfs::register_all(&mut state)?;
-    Ok(SessionContext::new_with_state(state))
+    Ok(SessionContext::new_with_state(hepfusion_udfs::session_state(cfg)?))
 }
 
 #[async_trait::async_trait]

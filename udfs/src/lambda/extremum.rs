@@ -15,7 +15,7 @@ use datafusion::logical_expr::{
     LambdaParametersProgress, ValueOrLambda,
 };
 
-use super::{coerce_list_args, common_impl, element_field, higher_order_function, index_field, lambda_arg, split_args, value_arg, Lists};
+use super::{coerce_list_args, element_lambda_parameters, common_impl, element_field, higher_order_function, lambda_arg, split_args, value_arg, Lists};
 
 /// Per row, the value index of the extreme key, or `None` for an empty row or all-null keys.
 fn extreme(name: &str, args: &HigherOrderFunctionArgs, largest: bool) -> Result<(Lists, Vec<Option<usize>>)> {
@@ -38,11 +38,6 @@ fn extreme(name: &str, args: &HigherOrderFunctionArgs, largest: bool) -> Result<
         })
         .collect();
     Ok((lists, picks))
-}
-
-fn key_parameters(name: &str, fields: &[ValueOrLambda<FieldRef, Option<FieldRef>>]) -> Result<LambdaParametersProgress> {
-    let (values, _) = split_args(name, fields, 1..=1, 1..=1)?;
-    Ok(LambdaParametersProgress::Complete(vec![vec![element_field(name, values[0])?, index_field()]]))
 }
 
 fn check_key(name: &str, args: &HigherOrderReturnFieldArgs) -> Result<FieldRef> {
@@ -80,7 +75,7 @@ macro_rules! extremum_function {
             }
 
             fn lambda_parameters(&self, _step: usize, fields: &[ValueOrLambda<FieldRef, Option<FieldRef>>]) -> Result<LambdaParametersProgress> {
-                key_parameters(Self::NAME, fields)
+                element_lambda_parameters(Self::NAME, fields, 1..=1)
             }
 
             fn return_field_from_args(&self, args: HigherOrderReturnFieldArgs) -> Result<FieldRef> {

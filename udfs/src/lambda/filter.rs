@@ -12,7 +12,7 @@ use datafusion::logical_expr::{
     LambdaParametersProgress, ValueOrLambda,
 };
 
-use super::{check_predicate, coerce_list_args, common_impl, element_field, higher_order_function, index_field, lambda_arg, predicate_bits, split_args, value_arg, Lists};
+use super::{element_lambda_parameters, check_predicate, coerce_list_args, common_impl, higher_order_function, lambda_arg, predicate_bits, split_args, value_arg, Lists};
 
 higher_order_function!(
     /// `filter(list, x -> bool)` / `filter(list, (x, i) -> bool)`: the elements for which the
@@ -28,8 +28,7 @@ impl HigherOrderUDFImpl for Filter {
     }
 
     fn lambda_parameters(&self, _step: usize, fields: &[ValueOrLambda<FieldRef, Option<FieldRef>>]) -> Result<LambdaParametersProgress> {
-        let (values, _) = split_args(Self::NAME, fields, 1..=1, 1..=1)?;
-        Ok(LambdaParametersProgress::Complete(vec![vec![element_field(Self::NAME, values[0])?, index_field()]]))
+        element_lambda_parameters(Self::NAME, fields, 1..=1)
     }
 
     fn return_field_from_args(&self, args: HigherOrderReturnFieldArgs) -> Result<FieldRef> {

@@ -11,7 +11,7 @@ use datafusion::logical_expr::{
     LambdaParametersProgress, ValueOrLambda,
 };
 
-use super::{check_predicate, coerce_list_args, common_impl, element_field, higher_order_function, index_field, lambda_arg, split_args, value_arg, Lists};
+use super::{check_predicate, element_lambda_parameters, coerce_list_args, common_impl, element_field, higher_order_function, lambda_arg, split_args, value_arg, Lists};
 
 /// Evaluates the predicate of a `(list, x -> bool)` call and counts, per row, the elements
 /// where it is true and where it is null: `(lists, predicate, counts)`.
@@ -36,11 +36,6 @@ fn counts(lists: &Lists, result: &ArrayRef, row: usize) -> (usize, usize) {
     (trues, nulls)
 }
 
-fn predicate_parameters(name: &str, fields: &[ValueOrLambda<FieldRef, Option<FieldRef>>]) -> Result<LambdaParametersProgress> {
-    let (values, _) = split_args(name, fields, 1..=1, 1..=1)?;
-    Ok(LambdaParametersProgress::Complete(vec![vec![element_field(name, values[0])?, index_field()]]))
-}
-
 fn boolean_return(name: &str, args: &HigherOrderReturnFieldArgs) -> Result<FieldRef> {
     let (_, lambdas) = split_args(name, args.arg_fields, 1..=1, 1..=1)?;
     check_predicate(name, lambdas[0])?;
@@ -62,59 +57,47 @@ fn reduce(name: &str, args: HigherOrderFunctionArgs, decide: impl Fn(usize, usiz
     Ok(ColumnarValue::Array(Arc::new(out.finish())))
 }
 
-higher_order_function!(
+/// Declares a predicate reduction (`exists`, `forall`) from its three-valued decision on
+/// (list length, true results, null results).
+macro_rules! predicate_function {
+    ($(#[$doc:meta])* $ty:ident, $name:literal, [$($alias:literal),*], $decide:expr) => {
+        higher_order_function!($(#[$doc])* $ty, $name, [$($alias),*]);
+
+        impl HigherOrderUDFImpl for $ty {
+            common_impl!();
+
+            fn coerce_value_types(&self, types: &[DataType]) -> Result<Vec<DataType>> {
+                coerce_list_args(Self::NAME, types, &[0])
+            }
+
+            fn lambda_parameters(&self, _step: usize, fields: &[ValueOrLambda<FieldRef, Option<FieldRef>>]) -> Result<LambdaParametersProgress> {
+                element_lambda_parameters(Self::NAME, fields, 1..=1)
+            }
+
+            fn return_field_from_args(&self, args: HigherOrderReturnFieldArgs) -> Result<FieldRef> {
+                boolean_return(Self::NAME, &args)
+            }
+
+            fn invoke_with_args(&self, args: HigherOrderFunctionArgs) -> Result<ColumnarValue> {
+                reduce(Self::NAME, args, $decide)
+            }
+        }
+    };
+}
+
+predicate_function!(
     /// `exists(list, x -> bool)`: true if the predicate holds for some element; null if it
     /// holds for none but is null for some; false otherwise (also for an empty list).
-    Exists, "exists", ["any_match", "array_any_match", "list_any_match", "array_exists"]
+    Exists, "exists", ["any_match", "array_any_match", "list_any_match", "array_exists"],
+    |_, trues, nulls| if trues > 0 { Some(true) } else if nulls > 0 { None } else { Some(false) }
 );
 
-impl HigherOrderUDFImpl for Exists {
-    common_impl!();
-
-    fn coerce_value_types(&self, types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce_list_args(Self::NAME, types, &[0])
-    }
-
-    fn lambda_parameters(&self, _step: usize, fields: &[ValueOrLambda<FieldRef, Option<FieldRef>>]) -> Result<LambdaParametersProgress> {
-        predicate_parameters(Self::NAME, fields)
-    }
-
-    fn return_field_from_args(&self, args: HigherOrderReturnFieldArgs) -> Result<FieldRef> {
-        boolean_return(Self::NAME, &args)
-    }
-
-    fn invoke_with_args(&self, args: HigherOrderFunctionArgs) -> Result<ColumnarValue> {
-        reduce(Self::NAME, args, |_, trues, nulls| if trues > 0 { Some(true) } else if nulls > 0 { None } else { Some(false) })
-    }
-}
-
-higher_order_function!(
+predicate_function!(
     /// `forall(list, x -> bool)`: false if the predicate fails for some element; null if it
     /// fails for none but is null for some; true otherwise (also for an empty list).
-    Forall, "forall", ["all_match", "array_all_match", "list_all_match"]
+    Forall, "forall", ["all_match", "array_all_match", "list_all_match"],
+    |len, trues, nulls| if trues + nulls < len { Some(false) } else if nulls > 0 { None } else { Some(true) }
 );
-
-impl HigherOrderUDFImpl for Forall {
-    common_impl!();
-
-    fn coerce_value_types(&self, types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce_list_args(Self::NAME, types, &[0])
-    }
-
-    fn lambda_parameters(&self, _step: usize, fields: &[ValueOrLambda<FieldRef, Option<FieldRef>>]) -> Result<LambdaParametersProgress> {
-        predicate_parameters(Self::NAME, fields)
-    }
-
-    fn return_field_from_args(&self, args: HigherOrderReturnFieldArgs) -> Result<FieldRef> {
-        boolean_return(Self::NAME, &args)
-    }
-
-    fn invoke_with_args(&self, args: HigherOrderFunctionArgs) -> Result<ColumnarValue> {
-        reduce(Self::NAME, args, |len, trues, nulls| {
-            if trues + nulls < len { Some(false) } else if nulls > 0 { None } else { Some(true) }
-        })
-    }
-}
 
 higher_order_function!(
     /// `array_first(list, x -> bool)`: the first element for which the predicate is true, or
@@ -130,7 +113,7 @@ impl HigherOrderUDFImpl for ArrayFirst {
     }
 
     fn lambda_parameters(&self, _step: usize, fields: &[ValueOrLambda<FieldRef, Option<FieldRef>>]) -> Result<LambdaParametersProgress> {
-        predicate_parameters(Self::NAME, fields)
+        element_lambda_parameters(Self::NAME, fields, 1..=1)
     }
 
     fn return_field_from_args(&self, args: HigherOrderReturnFieldArgs) -> Result<FieldRef> {

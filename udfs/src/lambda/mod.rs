@@ -89,6 +89,17 @@ pub(crate) fn split_args<'a, V, L>(
     Ok((vs, ls))
 }
 
+/// Parameters of the one lambda of a `(list, [values...,] x -> ...)` call: the element and
+/// its 1-based index.
+pub(crate) fn element_lambda_parameters(
+    name: &str,
+    fields: &[ValueOrLambda<FieldRef, Option<FieldRef>>],
+    values: std::ops::RangeInclusive<usize>,
+) -> Result<datafusion::logical_expr::LambdaParametersProgress> {
+    let (v, _) = split_args(name, fields, values, 1..=1)?;
+    Ok(datafusion::logical_expr::LambdaParametersProgress::Complete(vec![vec![element_field(name, v[0])?, index_field()]]))
+}
+
 /// Checks at planning time that a predicate lambda returns a boolean.
 pub(crate) fn check_predicate(name: &str, lambda: &Field) -> Result<()> {
     match lambda.data_type() {

@@ -18,7 +18,7 @@ use datafusion::logical_expr::{
     LambdaArgument, LambdaParametersProgress, ValueOrLambda,
 };
 
-use super::{call, coerce_list_args, common_impl, element_field, higher_order_function, index_field, split_args, Lists};
+use super::{call, element_lambda_parameters, coerce_list_args, common_impl, element_field, higher_order_function, split_args, Lists};
 
 /// Sorts each row's values with `cmp` (over value indices), stably; returns the value
 /// indices in output order.
@@ -212,8 +212,7 @@ impl HigherOrderUDFImpl for ArraySortBy {
     }
 
     fn lambda_parameters(&self, _step: usize, fields: &[ValueOrLambda<FieldRef, Option<FieldRef>>]) -> Result<LambdaParametersProgress> {
-        let (values, _) = split_args(Self::NAME, fields, 1..=2, 1..=1)?;
-        Ok(LambdaParametersProgress::Complete(vec![vec![element_field(Self::NAME, values[0])?, index_field()]]))
+        element_lambda_parameters(Self::NAME, fields, 1..=2)
     }
 
     fn return_field_from_args(&self, args: HigherOrderReturnFieldArgs) -> Result<FieldRef> {

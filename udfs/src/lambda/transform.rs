@@ -10,7 +10,7 @@ use datafusion::logical_expr::{
     LambdaParametersProgress, ValueOrLambda,
 };
 
-use super::{coerce_list_args, common_impl, element_field, higher_order_function, index_field, lambda_arg, split_args, value_arg, Lists};
+use super::{element_lambda_parameters, coerce_list_args, common_impl, higher_order_function, lambda_arg, split_args, value_arg, Lists};
 
 higher_order_function!(
     /// `transform(list, x -> expr)` / `transform(list, (x, i) -> expr)` with `i` the 1-based
@@ -26,8 +26,7 @@ impl HigherOrderUDFImpl for Transform {
     }
 
     fn lambda_parameters(&self, _step: usize, fields: &[ValueOrLambda<FieldRef, Option<FieldRef>>]) -> Result<LambdaParametersProgress> {
-        let (values, _) = split_args(Self::NAME, fields, 1..=1, 1..=1)?;
-        Ok(LambdaParametersProgress::Complete(vec![vec![element_field(Self::NAME, values[0])?, index_field()]]))
+        element_lambda_parameters(Self::NAME, fields, 1..=1)
     }
 
     fn return_field_from_args(&self, args: HigherOrderReturnFieldArgs) -> Result<FieldRef> {
