@@ -118,7 +118,7 @@ def isolation(p, others, cone, exclude_self=False):
     dr = delta_r64(a, b)
     sel = dr < cone
     if exclude_self:
-        sel = sel & ~((dr < 1e-5) & (a.pt == b.pt))
+        sel = sel & ~(dr < 1e-4)
     s = ak.sum(ak.where(sel, _f64(b.pt), 0.0), axis=-1)
     return _f32(s / _f64(p.pt))
 

@@ -10,14 +10,15 @@ use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl}
 use super::fourvec::{delta_phi, list_element, Layout, Need, Vectors};
 use crate::scalar::{as_f64, check_arity, float_result, scalar_common, scalar_function};
 
-/// ΔR below which, with equal pT, a particle of `others` is taken to be the particle itself.
-const SAME_PARTICLE_DR: f64 = 1e-5;
+/// ΔR below which a particle of `others` is the particle itself (SparkDLTrigger's criterion
+/// for a lepton's own track, whose measured pT may differ from the lepton's).
+const SAME_PARTICLE_DR: f64 = 1e-4;
 
 scalar_function!(
     /// `isolation(particle, others, cone [, exclude_self])`: Σ pT of the particles of the list
     /// `others` with ΔR(particle, o) < cone, divided by the particle's pT. With
-    /// `exclude_self`, a particle of `others` at the same place (ΔR < 1e-5) with the same pT
-    /// is the particle itself and is not counted. Null elements of `others` are skipped.
+    /// `exclude_self`, a particle of `others` within ΔR < 1e-4 is the particle itself (its own
+    /// track) and is not counted. Null elements of `others` are skipped.
     Isolation, "isolation", []
 );
 
@@ -76,7 +77,7 @@ impl ScalarUDFImpl for Isolation {
                     continue;
                 }
                 let dr = (p.eta[row] - o.eta[i]).hypot(delta_phi(p.phi[row], o.phi[i]));
-                if dr < c && !(skip_self && dr < SAME_PARTICLE_DR && o.pt[i] == p.pt[row]) {
+                if dr < c && !(skip_self && dr < SAME_PARTICLE_DR) {
                     sum += o.pt[i];
                 }
             }
