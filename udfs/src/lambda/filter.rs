@@ -40,11 +40,16 @@ impl HigherOrderUDFImpl for Filter {
     fn invoke_with_args(&self, args: HigherOrderFunctionArgs) -> Result<ColumnarValue> {
         let lists = Lists::new(Self::NAME, value_arg(Self::NAME, &args.args, 0)?, args.number_rows)?;
         let keep = predicate_bits(Self::NAME, &lists.map(lambda_arg(Self::NAME, &args.args, 1)?)?)?;
-        let bits = keep.values();
-        let lengths = (0..lists.rows()).map(|row| {
-            let r = lists.range(row);
-            bits.slice(r.start, r.len()).count_set_bits()
-        });
+        // Kept elements per row in one pass over the set bits (slicing the bitmap per row
+        // costs more than the predicate on short particle lists).
+        let mut lengths = vec![0usize; lists.rows()];
+        let mut row = 0;
+        for i in keep.values().set_indices() {
+            while lists.offsets[row + 1] as usize <= i {
+                row += 1;
+            }
+            lengths[row] += 1;
+        }
         let offsets = OffsetBuffer::<i32>::from_lengths(lengths);
         let values = filter_kernel(&lists.values, &keep)?;
         let list = ListArray::new(lists.element_field(), offsets, values, lists.nulls().cloned());

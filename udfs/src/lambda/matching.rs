@@ -24,16 +24,26 @@ fn evaluate(name: &str, args: &HigherOrderFunctionArgs) -> Result<(Lists, ArrayR
     Ok((lists, result))
 }
 
+/// Counts per row of the bits set in `bits`, in one pass over the set bits.
+fn per_row(lists: &Lists, bits: &datafusion::arrow::buffer::BooleanBuffer) -> Vec<usize> {
+    let mut counts = vec![0usize; lists.rows()];
+    let mut row = 0;
+    for i in bits.set_indices() {
+        while lists.offsets[row + 1] as usize <= i {
+            row += 1;
+        }
+        counts[row] += 1;
+    }
+    counts
+}
+
 /// Per row: (number of true, number of null) results of the predicate.
-fn counts(lists: &Lists, result: &ArrayRef, row: usize) -> (usize, usize) {
+fn counts(lists: &Lists, result: &ArrayRef) -> (Vec<usize>, Vec<usize>) {
     let b = result.as_boolean();
-    let r = lists.range(row);
-    let nulls = b.nulls().map_or(0, |n| n.slice(r.start, r.len()).null_count());
-    let trues = match b.nulls() {
-        Some(n) => (&b.values().slice(r.start, r.len()) & &n.inner().slice(r.start, r.len())).count_set_bits(),
-        None => b.values().slice(r.start, r.len()).count_set_bits(),
-    };
-    (trues, nulls)
+    match b.nulls() {
+        Some(n) => (per_row(lists, &(b.values() & n.inner())), per_row(lists, &!n.inner())),
+        None => (per_row(lists, b.values()), vec![0; lists.rows()]),
+    }
 }
 
 fn boolean_return(name: &str, args: &HigherOrderReturnFieldArgs) -> Result<FieldRef> {
@@ -45,14 +55,14 @@ fn boolean_return(name: &str, args: &HigherOrderReturnFieldArgs) -> Result<Field
 /// Three-valued reduction of each row's predicate results, as SQL's `OR` / `AND` chains do.
 fn reduce(name: &str, args: HigherOrderFunctionArgs, decide: impl Fn(usize, usize, usize) -> Option<bool>) -> Result<ColumnarValue> {
     let (lists, result) = evaluate(name, &args)?;
+    let (trues, nulls) = counts(&lists, &result);
     let mut out = BooleanBuilder::with_capacity(lists.rows());
     for row in 0..lists.rows() {
         if lists.nulls().is_some_and(|n| n.is_null(row)) {
             out.append_null();
             continue;
         }
-        let (trues, nulls) = counts(&lists, &result, row);
-        out.append_option(decide(lists.range(row).len(), trues, nulls));
+        out.append_option(decide(lists.range(row).len(), trues[row], nulls[row]));
     }
     Ok(ColumnarValue::Array(Arc::new(out.finish())))
 }

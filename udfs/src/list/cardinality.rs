@@ -66,6 +66,11 @@ impl ScalarUDFImpl for Cardinality {
                 let o = m.offsets();
                 (0..n).map(|i| m.is_valid(i).then(|| (o[i + 1] - o[i]) as u64)).collect()
             }
+            DataType::List(f) if !matches!(f.data_type(), DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..)) => {
+                let o = array.as_list::<i32>().offsets();
+                let lengths: Vec<u64> = o.windows(2).map(|w| (w[1] - w[0]) as u64).collect();
+                UInt64Array::new(lengths.into(), array.logical_nulls())
+            }
             _ => {
                 let lengths: Vec<u64> = (0..n)
                     .map(|i| {
