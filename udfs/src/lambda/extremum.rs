@@ -12,10 +12,9 @@ use datafusion::arrow::array::make_comparator;
 use datafusion::common::{plan_err, Result};
 use datafusion::logical_expr::{
     ColumnarValue, HigherOrderFunctionArgs, HigherOrderReturnFieldArgs, HigherOrderUDFImpl,
-    LambdaParametersProgress, ValueOrLambda,
 };
 
-use super::{coerce_list_args, element_lambda_parameters, common_impl, element_field, higher_order_function, lambda_arg, split_args, value_arg, Lists};
+use super::{element_lambda_impl, common_impl, element_field, higher_order_function, lambda_arg, split_args, value_arg, Lists};
 
 /// Per row, the value index of the extreme key, or `None` for an empty row or all-null keys.
 fn extreme(name: &str, args: &HigherOrderFunctionArgs, largest: bool) -> Result<(Lists, Vec<Option<usize>>)> {
@@ -70,13 +69,7 @@ macro_rules! extremum_function {
         impl HigherOrderUDFImpl for $ty {
             common_impl!();
 
-            fn coerce_value_types(&self, types: &[DataType]) -> Result<Vec<DataType>> {
-                coerce_list_args(Self::NAME, types, &[0])
-            }
-
-            fn lambda_parameters(&self, _step: usize, fields: &[ValueOrLambda<FieldRef, Option<FieldRef>>]) -> Result<LambdaParametersProgress> {
-                element_lambda_parameters(Self::NAME, fields, 1..=1)
-            }
+                    element_lambda_impl!();
 
             fn return_field_from_args(&self, args: HigherOrderReturnFieldArgs) -> Result<FieldRef> {
                 let element = check_key(Self::NAME, &args)?;

@@ -5,14 +5,13 @@ use std::sync::Arc;
 use datafusion::arrow::array::{ArrayRef, ListArray};
 use datafusion::arrow::buffer::OffsetBuffer;
 use datafusion::arrow::compute::filter as filter_kernel;
-use datafusion::arrow::datatypes::{DataType, FieldRef};
+use datafusion::arrow::datatypes::FieldRef;
 use datafusion::common::Result;
 use datafusion::logical_expr::{
     ColumnarValue, HigherOrderFunctionArgs, HigherOrderReturnFieldArgs, HigherOrderUDFImpl,
-    LambdaParametersProgress, ValueOrLambda,
 };
 
-use super::{element_lambda_parameters, check_predicate, coerce_list_args, common_impl, higher_order_function, lambda_arg, predicate_bits, split_args, value_arg, Lists};
+use super::{element_lambda_impl, check_predicate, common_impl, higher_order_function, lambda_arg, predicate_bits, split_args, value_arg, Lists};
 
 higher_order_function!(
     /// `filter(list, x -> bool)` / `filter(list, (x, i) -> bool)`: the elements for which the
@@ -23,13 +22,7 @@ higher_order_function!(
 impl HigherOrderUDFImpl for Filter {
     common_impl!();
 
-    fn coerce_value_types(&self, types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce_list_args(Self::NAME, types, &[0])
-    }
-
-    fn lambda_parameters(&self, _step: usize, fields: &[ValueOrLambda<FieldRef, Option<FieldRef>>]) -> Result<LambdaParametersProgress> {
-        element_lambda_parameters(Self::NAME, fields, 1..=1)
-    }
+    element_lambda_impl!();
 
     fn return_field_from_args(&self, args: HigherOrderReturnFieldArgs) -> Result<FieldRef> {
         let (values, lambdas) = split_args(Self::NAME, args.arg_fields, 1..=1, 1..=1)?;
@@ -40,17 +33,7 @@ impl HigherOrderUDFImpl for Filter {
     fn invoke_with_args(&self, args: HigherOrderFunctionArgs) -> Result<ColumnarValue> {
         let lists = Lists::new(Self::NAME, value_arg(Self::NAME, &args.args, 0)?, args.number_rows)?;
         let keep = predicate_bits(Self::NAME, &lists.map(lambda_arg(Self::NAME, &args.args, 1)?)?)?;
-        // Kept elements per row in one pass over the set bits (slicing the bitmap per row
-        // costs more than the predicate on short particle lists).
-        let mut lengths = vec![0usize; lists.rows()];
-        let mut row = 0;
-        for i in keep.values().set_indices() {
-            while lists.offsets[row + 1] as usize <= i {
-                row += 1;
-            }
-            lengths[row] += 1;
-        }
-        let offsets = OffsetBuffer::<i32>::from_lengths(lengths);
+        let offsets = OffsetBuffer::<i32>::from_lengths(lists.count_per_row(keep.values()));
         let values = filter_kernel(&lists.values, &keep)?;
         let list = ListArray::new(lists.element_field(), offsets, values, lists.nulls().cloned());
         Ok(ColumnarValue::Array(Arc::new(list) as ArrayRef))

@@ -8,10 +8,9 @@ use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::Result;
 use datafusion::logical_expr::{
     ColumnarValue, HigherOrderFunctionArgs, HigherOrderReturnFieldArgs, HigherOrderUDFImpl,
-    LambdaParametersProgress, ValueOrLambda,
 };
 
-use super::{check_predicate, element_lambda_parameters, coerce_list_args, common_impl, element_field, higher_order_function, lambda_arg, split_args, value_arg, Lists};
+use super::{element_lambda_impl, check_predicate, common_impl, element_field, higher_order_function, lambda_arg, split_args, value_arg, Lists};
 
 /// Evaluates the predicate of a `(list, x -> bool)` call and counts, per row, the elements
 /// where it is true and where it is null: `(lists, predicate, counts)`.
@@ -24,25 +23,12 @@ fn evaluate(name: &str, args: &HigherOrderFunctionArgs) -> Result<(Lists, ArrayR
     Ok((lists, result))
 }
 
-/// Counts per row of the bits set in `bits`, in one pass over the set bits.
-fn per_row(lists: &Lists, bits: &datafusion::arrow::buffer::BooleanBuffer) -> Vec<usize> {
-    let mut counts = vec![0usize; lists.rows()];
-    let mut row = 0;
-    for i in bits.set_indices() {
-        while lists.offsets[row + 1] as usize <= i {
-            row += 1;
-        }
-        counts[row] += 1;
-    }
-    counts
-}
-
 /// Per row: (number of true, number of null) results of the predicate.
 fn counts(lists: &Lists, result: &ArrayRef) -> (Vec<usize>, Vec<usize>) {
     let b = result.as_boolean();
     match b.nulls() {
-        Some(n) => (per_row(lists, &(b.values() & n.inner())), per_row(lists, &!n.inner())),
-        None => (per_row(lists, b.values()), vec![0; lists.rows()]),
+        Some(n) => (lists.count_per_row(&(b.values() & n.inner())), lists.count_per_row(&!n.inner())),
+        None => (lists.count_per_row(b.values()), vec![0; lists.rows()]),
     }
 }
 
@@ -76,13 +62,7 @@ macro_rules! predicate_function {
         impl HigherOrderUDFImpl for $ty {
             common_impl!();
 
-            fn coerce_value_types(&self, types: &[DataType]) -> Result<Vec<DataType>> {
-                coerce_list_args(Self::NAME, types, &[0])
-            }
-
-            fn lambda_parameters(&self, _step: usize, fields: &[ValueOrLambda<FieldRef, Option<FieldRef>>]) -> Result<LambdaParametersProgress> {
-                element_lambda_parameters(Self::NAME, fields, 1..=1)
-            }
+                    element_lambda_impl!();
 
             fn return_field_from_args(&self, args: HigherOrderReturnFieldArgs) -> Result<FieldRef> {
                 boolean_return(Self::NAME, &args)
@@ -118,13 +98,7 @@ higher_order_function!(
 impl HigherOrderUDFImpl for ArrayFirst {
     common_impl!();
 
-    fn coerce_value_types(&self, types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce_list_args(Self::NAME, types, &[0])
-    }
-
-    fn lambda_parameters(&self, _step: usize, fields: &[ValueOrLambda<FieldRef, Option<FieldRef>>]) -> Result<LambdaParametersProgress> {
-        element_lambda_parameters(Self::NAME, fields, 1..=1)
-    }
+    element_lambda_impl!();
 
     fn return_field_from_args(&self, args: HigherOrderReturnFieldArgs) -> Result<FieldRef> {
         let (values, lambdas) = split_args(Self::NAME, args.arg_fields, 1..=1, 1..=1)?;

@@ -167,6 +167,21 @@ impl Lists {
         Int64Array::from(pos)
     }
 
+    /// How many of each row's values have their bit set in `bits` (one bit per value), in one
+    /// pass over the set bits: slicing the bitmap per row costs more than a predicate on
+    /// short particle lists.
+    pub fn count_per_row(&self, bits: &datafusion::arrow::buffer::BooleanBuffer) -> Vec<usize> {
+        let mut counts = vec![0usize; self.rows()];
+        let mut row = 0;
+        for i in bits.set_indices() {
+            while self.offsets[row + 1] as usize <= i {
+                row += 1;
+            }
+            counts[row] += 1;
+        }
+        counts
+    }
+
     /// Evaluates a lambda taking `(element [, index])` on all values at once.
     pub fn map(&self, lambda: &LambdaArgument) -> Result<ArrayRef> {
         let values = || Ok(Arc::clone(&self.values));
@@ -269,3 +284,22 @@ macro_rules! common_impl {
     };
 }
 pub(crate) use common_impl;
+
+/// Coercion and lambda parameters of the `(list, x -> ...)` shape: the list becomes a `List`,
+/// the lambda gets the element and its 1-based index.
+macro_rules! element_lambda_impl {
+    () => {
+        fn coerce_value_types(&self, types: &[datafusion::arrow::datatypes::DataType]) -> datafusion::common::Result<Vec<datafusion::arrow::datatypes::DataType>> {
+            $crate::lambda::coerce_list_args(Self::NAME, types, &[0])
+        }
+
+        fn lambda_parameters(
+            &self,
+            _step: usize,
+            fields: &[datafusion::logical_expr::ValueOrLambda<datafusion::arrow::datatypes::FieldRef, Option<datafusion::arrow::datatypes::FieldRef>>],
+        ) -> datafusion::common::Result<datafusion::logical_expr::LambdaParametersProgress> {
+            $crate::lambda::element_lambda_parameters(Self::NAME, fields, 1..=1)
+        }
+    };
+}
+pub(crate) use element_lambda_impl;

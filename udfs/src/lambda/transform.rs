@@ -7,10 +7,9 @@ use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::Result;
 use datafusion::logical_expr::{
     ColumnarValue, HigherOrderFunctionArgs, HigherOrderReturnFieldArgs, HigherOrderUDFImpl,
-    LambdaParametersProgress, ValueOrLambda,
 };
 
-use super::{element_lambda_parameters, coerce_list_args, common_impl, higher_order_function, lambda_arg, split_args, value_arg, Lists};
+use super::{element_lambda_impl, common_impl, higher_order_function, lambda_arg, split_args, value_arg, Lists};
 
 higher_order_function!(
     /// `transform(list, x -> expr)` / `transform(list, (x, i) -> expr)` with `i` the 1-based
@@ -21,13 +20,7 @@ higher_order_function!(
 impl HigherOrderUDFImpl for Transform {
     common_impl!();
 
-    fn coerce_value_types(&self, types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce_list_args(Self::NAME, types, &[0])
-    }
-
-    fn lambda_parameters(&self, _step: usize, fields: &[ValueOrLambda<FieldRef, Option<FieldRef>>]) -> Result<LambdaParametersProgress> {
-        element_lambda_parameters(Self::NAME, fields, 1..=1)
-    }
+    element_lambda_impl!();
 
     fn return_field_from_args(&self, args: HigherOrderReturnFieldArgs) -> Result<FieldRef> {
         let (values, lambdas) = split_args(Self::NAME, args.arg_fields, 1..=1, 1..=1)?;

@@ -87,7 +87,7 @@ impl ScalarUDFImpl for Combinations {
 
     fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
         let k = literal_k(Self::NAME, args.scalar_arguments[1])?;
-        let e = element(args.arg_fields[0].data_type());
+        let e = element(args.arg_fields[0].data_type())?;
         Ok(Arc::new(Field::new(Self::NAME, tuple_list(&vec![e; k]), true)))
     }
 
@@ -124,7 +124,7 @@ impl ScalarUDFImpl for Combinations {
             }
             lengths.push(picks[0].len() - before);
         }
-        let e = element(rows.list.data_type());
+        let e = element(rows.list.data_type())?;
         let sources = vec![&rows.values; k];
         build(&sources, &vec![e; k], picks, positions, lengths, rows.list.logical_nulls())
     }
@@ -145,7 +145,7 @@ impl ScalarUDFImpl for Cartesian {
     }
 
     fn return_type(&self, types: &[DataType]) -> Result<DataType> {
-        Ok(tuple_list(&[element(&types[0]), element(&types[1])]))
+        Ok(tuple_list(&[element(&types[0])?, element(&types[1])?]))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
@@ -169,7 +169,7 @@ impl ScalarUDFImpl for Cartesian {
             }
             lengths.push(a.len[row] * b.len[row]);
         }
-        let elements = [element(a.list.data_type()), element(b.list.data_type())];
+        let elements = [element(a.list.data_type())?, element(b.list.data_type())?];
         build(&[&a.values, &b.values], &elements, vec![pa, pb], vec![ia, ib], lengths, nulls)
     }
 }

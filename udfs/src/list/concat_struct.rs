@@ -25,7 +25,7 @@ fn unify(name: &str, field: &str, a: &DataType, b: &DataType) -> Result<DataType
 
 /// The merged element fields: those present in both structs (by name), in the first's order.
 fn merged_fields(name: &str, a: &DataType, b: &DataType) -> Result<Fields> {
-    let (DataType::Struct(fa), DataType::Struct(fb)) = (element(a).data_type().clone(), element(b).data_type().clone()) else {
+    let (DataType::Struct(fa), DataType::Struct(fb)) = (element(a)?.data_type().clone(), element(b)?.data_type().clone()) else {
         return plan_err!("{name}: both arguments must be lists of structs, got {a} and {b}");
     };
     let mut out = Vec::new();
@@ -46,7 +46,9 @@ fn project(values: &ArrayRef, fields: &Fields) -> Result<ArrayRef> {
     let columns = fields
         .iter()
         .map(|f| {
-            let c = s.column_by_name(f.name()).expect("field checked at planning");
+            let Some(c) = s.column_by_name(f.name()) else {
+                return exec_err!("array_concat_struct: field {} is missing from a list's structs", f.name());
+            };
             Ok(if c.data_type() == f.data_type() { Arc::clone(c) } else { cast(c, f.data_type())? })
         })
         .collect::<Result<Vec<ArrayRef>>>()?;

@@ -24,10 +24,10 @@ pub(crate) fn list_type(name: &str, position: usize, t: &DataType) -> Result<Dat
     }
 }
 
-pub(crate) fn element(t: &DataType) -> FieldRef {
+pub(crate) fn element(t: &DataType) -> Result<FieldRef> {
     match t {
-        DataType::List(f) => f.clone(),
-        _ => unreachable!("coerced to List"),
+        DataType::List(f) => Ok(f.clone()),
+        other => exec_err!("expected a list, got {other}"),
     }
 }
 

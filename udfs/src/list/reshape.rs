@@ -33,8 +33,8 @@ fn ints(v: &ColumnarValue, n: usize) -> Result<Int64Array> {
 }
 
 /// A list type whose element is nullable (gathering may produce nulls).
-fn nullable_list(t: &DataType) -> DataType {
-    DataType::new_list(element(t).data_type().clone(), true)
+fn nullable_list(t: &DataType) -> Result<DataType> {
+    Ok(DataType::new_list(element(t)?.data_type().clone(), true))
 }
 
 scalar_function!(
@@ -49,7 +49,7 @@ impl ScalarUDFImpl for ArrayTake {
     fn coerce_types(&self, types: &[DataType]) -> Result<Vec<DataType>> {
         check_arity(Self::NAME, types, &[2])?;
         let idx = list_type(Self::NAME, 2, &types[1])?;
-        let e = element(&idx);
+        let e = element(&idx)?;
         if !e.data_type().is_integer() && !e.data_type().is_null() {
             return plan_err!("{}: argument 2 must be a list of integers, got {}", Self::NAME, types[1]);
         }
@@ -57,7 +57,7 @@ impl ScalarUDFImpl for ArrayTake {
     }
 
     fn return_type(&self, types: &[DataType]) -> Result<DataType> {
-        Ok(nullable_list(&types[0]))
+        nullable_list(&types[0])
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
@@ -94,12 +94,12 @@ impl ScalarUDFImpl for ArrayPad {
     fn coerce_types(&self, types: &[DataType]) -> Result<Vec<DataType>> {
         check_arity(Self::NAME, types, &[3])?;
         let list = list_type(Self::NAME, 1, &types[0])?;
-        let e = element(&list).data_type().clone();
+        let e = element(&list)?.data_type().clone();
         Ok(vec![list, int_arg(Self::NAME, 2, &types[1])?, e])
     }
 
     fn return_type(&self, types: &[DataType]) -> Result<DataType> {
-        Ok(nullable_list(&types[0]))
+        nullable_list(&types[0])
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
@@ -135,7 +135,7 @@ impl ScalarUDFImpl for ArrayTruncate {
     }
 
     fn return_type(&self, types: &[DataType]) -> Result<DataType> {
-        Ok(nullable_list(&types[0]))
+        nullable_list(&types[0])
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
