@@ -4,6 +4,7 @@
 //! hepfusion                       interactive shell (history, multi-line statements)
 //! hepfusion -f a.sql -f b.sql     run script files in order
 //! hepfusion -c "SELECT ..."       run statements given on the command line
+//! hepfusion -v out=dir -f a.sql   ${out} in the scripts becomes dir
 //! options: --format table|csv|tsv|json|ndjson   --maxrows N   -q (quiet)
 //! ```
 
@@ -12,6 +13,7 @@ mod logger;
 mod output;
 mod repl;
 mod run;
+mod vars;
 
 use std::process::ExitCode;
 
@@ -55,13 +57,27 @@ async fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        let sql = match args.vars.substitute(&sql) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("Error in {f}: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
         if let Err(e) = run::run_script(&ctx, &sql, &mut printer).await {
             eprintln!("Error in {f}: {e}");
             return ExitCode::FAILURE;
         }
     }
     for c in &args.commands {
-        if let Err(e) = run::run_script(&ctx, c, &mut printer).await {
+        let sql = match args.vars.substitute(c) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("Error: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        if let Err(e) = run::run_script(&ctx, &sql, &mut printer).await {
             eprintln!("Error: {e}");
             return ExitCode::FAILURE;
         }

@@ -13,16 +13,26 @@ pub async fn run_script(ctx: &SessionContext, sql: &str, printer: &mut Printer) 
     let statements = hepfusion_udfs::sql::parse_statements(ctx, sql)?;
     for (i, stmt) in statements.into_iter().enumerate() {
         let start = Instant::now();
+        let what = format!("statement {} ({})", i + 1, abbreviate(&stmt.to_string(), 240));
         let fut = async {
             let plan = ctx.state().statement_to_plan(stmt).await?;
             let df = ctx.execute_logical_plan(plan).await?;
             df.collect().await
         };
         let batches = tokio::select! {
-            r = fut => r.map_err(|e| e.context(format!("statement {}", i + 1)))?,
+            r = fut => r.map_err(|e| e.context(what))?,
             _ = tokio::signal::ctrl_c() => return Err(DataFusionError::Execution("cancelled".into())),
         };
         printer.print(&batches, start.elapsed())?;
     }
     Ok(())
+}
+
+/// The start of a statement, on one line, for error messages.
+fn abbreviate(sql: &str, max_chars: usize) -> String {
+    let line = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    match line.char_indices().nth(max_chars) {
+        Some((end, _)) => format!("{} ...", &line[..end]),
+        None => line,
+    }
 }

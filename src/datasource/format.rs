@@ -79,7 +79,7 @@ impl FileFormat for RootFormat {
 
     async fn infer_schema(&self, _state: &dyn Session, store: &Arc<dyn ObjectStore>, objects: &[ObjectMeta]) -> Result<SchemaRef> {
         if objects.is_empty() {
-            return Err(DataFusionError::Plan("no ROOT files found at the table's location".into()));
+            return Err(DataFusionError::Plan("no ROOT files found at the table's location (empty files are skipped)".into()));
         }
         let mut schemas = Vec::with_capacity(objects.len());
         for o in objects {

@@ -7,11 +7,13 @@
 //! [`planning::physical_optimizer_rules`], which keep DataFusion 55 from breaking lambdas when
 //! it pushes projections into scans.
 
+pub mod assert;
 pub mod hist;
 pub mod lambda;
 pub mod list;
 pub mod physics;
 pub mod planning;
+pub mod sampling;
 mod scalar;
 pub mod sql;
 
@@ -21,7 +23,9 @@ use datafusion::error::Result;
 use datafusion::execution::FunctionRegistry;
 use datafusion::logical_expr::{AggregateUDF, HigherOrderUDF, ScalarUDF};
 
+use assert::AssertTrue;
 use hist::{HistBin, Histogram};
+use sampling::HashUniform;
 use list::cardinality::Cardinality;
 use list::combinations::{Cartesian, Combinations};
 use list::concat_struct::ArrayConcatStruct;
@@ -77,6 +81,8 @@ pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
         SumP4::udf(),
         Isolation::udf(),
         HistBin::udf(),
+        HashUniform::udf(),
+        AssertTrue::udf(),
     ]
 }
 

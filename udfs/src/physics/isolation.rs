@@ -1,9 +1,14 @@
 //! `isolation(particle, others, cone [, exclude_self])`: the SparkDLTrigger relative
-//! isolation, Σ pT of `others` within ΔR < cone of the particle, divided by its pT.
+//! isolation, Σ pT of `others` within ΔR < cone of the particle, divided by its pT. The first
+//! argument may also be a whole list of particles (every particle of an event at once), which
+//! is how feature pipelines isolate hundreds of particles per event without copying `others`
+//! once per particle.
 
-use datafusion::arrow::array::{Array, AsArray};
-use datafusion::arrow::buffer::NullBuffer;
-use datafusion::arrow::datatypes::DataType;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, ListArray};
+use datafusion::arrow::buffer::{NullBuffer, OffsetBuffer};
+use datafusion::arrow::datatypes::{DataType, Field};
 use datafusion::common::{exec_err, plan_err, Result};
 use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl};
 
@@ -18,7 +23,8 @@ scalar_function!(
     /// `isolation(particle, others, cone [, exclude_self])`: Σ pT of the particles of the list
     /// `others` with ΔR(particle, o) < cone, divided by the particle's pT. With
     /// `exclude_self`, a particle of `others` within ΔR < 1e-4 is the particle itself (its own
-    /// track) and is not counted. Null elements of `others` are skipped.
+    /// track) and is not counted. Null elements of `others` are skipped. When `particle` is a
+    /// list of particles, the result is the list of their isolations.
     Isolation, "isolation", []
 );
 
@@ -27,13 +33,17 @@ impl ScalarUDFImpl for Isolation {
 
     fn coerce_types(&self, types: &[DataType]) -> Result<Vec<DataType>> {
         check_arity(Self::NAME, types, &[3, 4])?;
-        Layout::of(Self::NAME, 1, &types[0])?;
+        let particle = match &types[0] {
+            DataType::Struct(_) => types[0].clone(),
+            t => DataType::new_list(list_element(Self::NAME, 1, t)?, true),
+        };
+        Layout::of(Self::NAME, 1, element(&particle))?;
         let others = list_element(Self::NAME, 2, &types[1])?;
         Layout::of(Self::NAME, 2, &others)?;
         if !types[2].is_numeric() {
             return plan_err!("{}: argument 3 (cone) must be a number, got {}", Self::NAME, types[2]);
         }
-        let mut out = vec![types[0].clone(), DataType::new_list(others, true), DataType::Float64];
+        let mut out = vec![particle, DataType::new_list(others, true), DataType::Float64];
         if types.len() == 4 {
             if !matches!(types[3], DataType::Boolean | DataType::Null) {
                 return plan_err!("{}: argument 4 (exclude_self) must be a boolean, got {}", Self::NAME, types[3]);
@@ -44,48 +54,105 @@ impl ScalarUDFImpl for Isolation {
     }
 
     fn return_type(&self, types: &[DataType]) -> Result<DataType> {
-        let (_, a) = Layout::of(Self::NAME, 1, &types[0])?;
+        let (_, a) = Layout::of(Self::NAME, 1, element(&types[0]))?;
         let (_, b) = Layout::of(Self::NAME, 2, &list_element(Self::NAME, 2, &types[1])?)?;
-        Ok(if a && b { DataType::Float32 } else { DataType::Float64 })
+        let float = if a && b { DataType::Float32 } else { DataType::Float64 };
+        Ok(match types[0] {
+            DataType::Struct(_) => float,
+            _ => DataType::new_list(float, true),
+        })
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let n = args.number_rows;
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
-        let p = Vectors::from_struct(Self::NAME, &arrays[0], Need::Direction)?;
         let Some(others) = arrays[1].as_list_opt::<i32>() else {
             return exec_err!("{}: argument 2 must be a list of particles", Self::NAME);
         };
         let cone = as_f64(&arrays[2])?;
-        let exclude = match arrays.get(3) {
-            Some(a) => Some(a.as_boolean().clone()),
-            None => None,
+        let exclude = arrays.get(3).map(|a| a.as_boolean().clone());
+        // Each row's particles: one struct per row, or a list's range of elements.
+        let (particles, ranges, list_nulls) = match arrays[0].as_list_opt::<i32>() {
+            Some(list) => {
+                let o = list.offsets();
+                let first = o[0] as usize;
+                let values = list.values().slice(first, o[n] as usize - first);
+                let ranges: Vec<_> = (0..n).map(|r| o[r] as usize - first..o[r + 1] as usize - first).collect();
+                (values, ranges, list.logical_nulls())
+            }
+            None => (Arc::clone(&arrays[0]), (0..n).map(|r| r..r + 1).collect(), None),
         };
+        let p = Vectors::from_struct(Self::NAME, &particles, Need::Direction)?;
         let offsets = others.offsets();
         let first = offsets[0] as usize;
         let o = Vectors::from_struct(Self::NAME, &others.values().slice(first, offsets[n] as usize - first), Need::Direction)?;
-        let mut iso = vec![0.0; n];
-        for row in 0..n {
-            if !p.is_valid(row) || cone.is_null(row) {
+        let row_nulls = [list_nulls, others.logical_nulls(), cone.logical_nulls()]
+            .iter()
+            .fold(None, |acc: Option<NullBuffer>, b| NullBuffer::union(acc.as_ref(), b.as_ref()));
+        let mut iso = vec![0.0; p.pt.len()];
+        let mut cone_index = EtaSorted::default();
+        for (row, range) in ranges.iter().enumerate() {
+            if row_nulls.as_ref().is_some_and(|b| b.is_null(row)) || range.is_empty() {
                 continue;
             }
             let skip_self = exclude.as_ref().is_some_and(|e| e.is_valid(row) && e.value(row));
+            cone_index.fill(&o, offsets[row] as usize - first..offsets[row + 1] as usize - first);
             let c = cone.value(row);
-            let mut sum = 0.0;
-            for i in offsets[row] as usize - first..offsets[row + 1] as usize - first {
-                if !o.is_valid(i) {
-                    continue;
-                }
-                let dr = (p.eta[row] - o.eta[i]).hypot(delta_phi(p.phi[row], o.phi[i]));
-                if dr < c && !(skip_self && dr < SAME_PARTICLE_DR) {
-                    sum += o.pt[i];
+            for i in range.clone() {
+                if p.is_valid(i) {
+                    iso[i] = cone_index.sum_pt(p.eta[i], p.phi[i], c, skip_self) / p.pt[i];
                 }
             }
-            iso[row] = sum / p.pt[row];
         }
-        let nulls = [p.nulls.clone(), others.logical_nulls(), cone.logical_nulls()]
-            .iter()
-            .fold(None, |acc: Option<NullBuffer>, b| NullBuffer::union(acc.as_ref(), b.as_ref()));
-        Ok(ColumnarValue::Array(float_result(iso, nulls, args.return_type())?))
+        let return_type = args.return_type();
+        let result = match return_type {
+            DataType::List(field) => {
+                let values = float_result(iso, p.nulls.clone(), field.data_type())?;
+                let lengths = ranges.iter().map(|r| r.len());
+                let field = Arc::new(Field::new_list_field(field.data_type().clone(), true));
+                Arc::new(ListArray::try_new(field, OffsetBuffer::from_lengths(lengths), values, row_nulls)?) as ArrayRef
+            }
+            float => float_result(iso, NullBuffer::union(p.nulls.as_ref(), row_nulls.as_ref()), float)?,
+        };
+        Ok(ColumnarValue::Array(result))
+    }
+}
+
+/// The particle struct type of argument 1, a particle or a list of them.
+fn element(t: &DataType) -> &DataType {
+    match t {
+        DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => f.data_type(),
+        t => t,
+    }
+}
+
+/// One row's `others`, sorted by η: a cone then only scans the η strip it can reach, which
+/// makes isolating every particle of an event n·log n plus the strip instead of n².
+#[derive(Default)]
+struct EtaSorted {
+    /// (η, φ, pT) of the valid particles, by increasing η (NaN last, never inside a cone).
+    particles: Vec<(f64, f64, f64)>,
+}
+
+impl EtaSorted {
+    fn fill(&mut self, o: &Vectors, range: std::ops::Range<usize>) {
+        self.particles.clear();
+        self.particles.extend(range.filter(|&i| o.is_valid(i)).map(|i| (o.eta[i], o.phi[i], o.pt[i])));
+        self.particles.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    }
+
+    fn sum_pt(&self, eta: f64, phi: f64, cone: f64, skip_self: bool) -> f64 {
+        let start = self.particles.partition_point(|q| q.0 <= eta - cone);
+        let mut sum = 0.0;
+        for &(e, f, pt) in &self.particles[start..] {
+            if e >= eta + cone {
+                break;
+            }
+            let dr = (eta - e).hypot(delta_phi(phi, f));
+            if dr < cone && !(skip_self && dr < SAME_PARTICLE_DR) {
+                sum += pt;
+            }
+        }
+        sum
     }
 }
