@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::time::Duration;
 
+use datafusion::arrow::array::AsArray;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::arrow::util::pretty::pretty_format_batches;
 use datafusion::error::{DataFusionError, Result};
@@ -43,6 +44,24 @@ fn arrow_err(e: datafusion::arrow::error::ArrowError) -> DataFusionError {
 impl Printer {
     pub fn new(format: Format, maxrows: Option<usize>, quiet: bool) -> Self {
         Printer { format, maxrows, quiet }
+    }
+
+    /// A statement that writes rows (COPY, CREATE TABLE AS, INSERT): one line, as psql does,
+    /// instead of its one-row `count` table.
+    pub fn print_command(&self, command: &str, batches: &[RecordBatch], elapsed: Duration) {
+        if self.quiet || self.format != Format::Table {
+            return;
+        }
+        let count = batches
+            .iter()
+            .find(|b| b.num_rows() == 1)
+            .and_then(|b| b.column_by_name("count"))
+            .and_then(|c| datafusion::arrow::compute::cast(c, &datafusion::arrow::datatypes::DataType::UInt64).ok())
+            .map(|c| c.as_primitive::<datafusion::arrow::datatypes::UInt64Type>().value(0));
+        match count {
+            Some(n) => eprintln!("{command}: {n} row{} in {:.3} s", if n == 1 { "" } else { "s" }, elapsed.as_secs_f64()),
+            None => eprintln!("{command} in {:.3} s", elapsed.as_secs_f64()),
+        }
     }
 
     pub fn print(&self, batches: &[RecordBatch], elapsed: Duration) -> Result<()> {

@@ -5,6 +5,8 @@ use std::time::Instant;
 
 use datafusion::error::{DataFusionError, Result};
 use datafusion::prelude::SessionContext;
+use datafusion::sql::parser::Statement as DFStatement;
+use datafusion::sql::sqlparser::ast::Statement as SqlStatement;
 
 use crate::output::Printer;
 
@@ -14,6 +16,7 @@ pub async fn run_script(ctx: &SessionContext, sql: &str, printer: &mut Printer) 
     for (i, stmt) in statements.into_iter().enumerate() {
         let start = Instant::now();
         let what = format!("statement {} ({})", i + 1, abbreviate(&stmt.to_string(), 240));
+        let command = writes_rows(&stmt);
         let fut = async {
             let plan = ctx.state().statement_to_plan(stmt).await?;
             let df = ctx.execute_logical_plan(plan).await?;
@@ -23,9 +26,25 @@ pub async fn run_script(ctx: &SessionContext, sql: &str, printer: &mut Printer) 
             r = fut => r.map_err(|e| e.context(what))?,
             _ = tokio::signal::ctrl_c() => return Err(DataFusionError::Execution("cancelled".into())),
         };
-        printer.print(&batches, start.elapsed())?;
+        match command {
+            Some(command) => printer.print_command(command, &batches, start.elapsed()),
+            None => printer.print(&batches, start.elapsed())?,
+        }
     }
     Ok(())
+}
+
+/// The name of a statement that writes rows and returns only their count.
+fn writes_rows(stmt: &DFStatement) -> Option<&'static str> {
+    match stmt {
+        DFStatement::CopyTo(_) => Some("COPY"),
+        DFStatement::Statement(s) => match s.as_ref() {
+            SqlStatement::CreateTable(c) if c.query.is_some() => Some("CREATE TABLE"),
+            SqlStatement::Insert(_) => Some("INSERT"),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// The start of a statement, on one line, for error messages.
