@@ -11,6 +11,7 @@ pub mod assert;
 pub mod hist;
 pub mod lambda;
 pub mod list;
+pub mod metrics;
 pub mod physics;
 pub mod planning;
 pub mod sampling;
@@ -25,6 +26,8 @@ use datafusion::logical_expr::{AggregateUDF, HigherOrderUDF, ScalarUDF};
 
 use assert::AssertTrue;
 use hist::{HistBin, Histogram};
+use metrics::classes::{Accuracy, ConfusionMatrix};
+use metrics::roc::{FprAtTpr, RocAuc, RocCurve};
 use sampling::HashUniform;
 use list::cardinality::Cardinality;
 use list::combinations::{Cartesian, Combinations};
@@ -88,7 +91,7 @@ pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
 
 /// Every aggregate function hepfusion provides.
 pub fn aggregate_functions() -> Vec<Arc<AggregateUDF>> {
-    vec![Histogram::udaf()]
+    vec![Histogram::udaf(), RocAuc::udaf(), RocCurve::udaf(), FprAtTpr::udaf(), ConfusionMatrix::udaf(), Accuracy::udaf()]
 }
 
 /// A session state with DataFusion's defaults, the DuckDB dialect (for lambdas), the

@@ -9,6 +9,9 @@
 //! Two more spellings a physicist expects are fixed the same way: `.field` after any
 //! expression (`sum_p4(Jet).pt`, `Muon[1].eta`) becomes a subscript, and `exists(list, x ->
 //! ...)`, which SQL parsers read as an `EXISTS (subquery)`, becomes a call of our function.
+//! And a comparison as a function argument, `roc_auc(score, label = 1)`, which the DuckDB
+//! dialect reads as a named argument `label`, is a comparison again (named arguments keep
+//! working with `=>`).
 
 use std::ops::ControlFlow;
 
@@ -16,7 +19,10 @@ use datafusion::common::{DataFusionError, Result};
 use datafusion::execution::context::SessionContext;
 use datafusion::prelude::DataFrame;
 use datafusion::sql::parser::{CopyToSource, DFParserBuilder, Statement as DFStatement};
-use datafusion::sql::sqlparser::ast::{AccessExpr, Expr, Ident, Subscript, Value, VisitMut, VisitorMut};
+use datafusion::sql::sqlparser::ast::{
+    AccessExpr, BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArgOperator, FunctionArguments, Ident, Subscript, Value,
+    VisitMut, VisitorMut,
+};
 use datafusion::sql::sqlparser::dialect::{dialect_from_str, Dialect};
 use datafusion::sql::sqlparser::keywords::Keyword;
 use datafusion::sql::sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer, Word};
@@ -120,6 +126,20 @@ impl VisitorMut for LambdaFields {
                 let access_chain = ids[1..].iter().map(field_subscript).collect();
                 *expr = Expr::CompoundFieldAccess { root: Box::new(root), access_chain };
             }
+            Expr::Function(f) => {
+                if let FunctionArguments::List(list) = &mut f.args {
+                    for a in list.args.iter_mut() {
+                        if let FunctionArg::Named { name, arg: FunctionArgExpr::Expr(value), operator: FunctionArgOperator::Equals } = a {
+                            let comparison = Expr::BinaryOp {
+                                left: Box::new(Expr::Identifier(name.clone())),
+                                op: BinaryOperator::Eq,
+                                right: Box::new(value.clone()),
+                            };
+                            *a = FunctionArg::Unnamed(FunctionArgExpr::Expr(comparison));
+                        }
+                    }
+                }
+            }
             _ => {}
         }
         ControlFlow::Continue(())
@@ -167,5 +187,16 @@ mod tests {
         assert!(s.contains("sum_p4(Jet)['pt'], Muon[1]['eta']"), "{s}");
         assert!(s.contains("NOT \"exists\"(Jet, j -> j['pt'] > 1)"), "{s}");
         assert!(s.contains("EXISTS (SELECT 1)"), "{s}");
+    }
+
+    #[test]
+    fn comparisons_as_arguments_stay_comparisons() {
+        // Both forms print as `label = 1`; the parsed tree tells them apart.
+        let ctx = SessionContext::new();
+        ctx.state_ref().write().config_mut().options_mut().sql_parser.dialect = datafusion::config::Dialect::DuckDB;
+        let tree = format!("{:?}", parse_statements(&ctx, "SELECT roc_auc(score, label = 1), f(x => 2) FROM t").unwrap());
+        assert_eq!(tree.matches("Named {").count(), 1, "{tree}");
+        assert!(tree.contains("op: Eq"), "{tree}");
+        assert!(rewritten("SELECT f(x => 2)").contains("f(x => 2)"));
     }
 }

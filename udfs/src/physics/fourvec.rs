@@ -186,8 +186,18 @@ pub(crate) fn pseudorapidity(pt: f64, pz: f64) -> f64 {
 /// φ difference wrapped to [-π, π).
 pub(crate) fn delta_phi(a: f64, b: f64) -> f64 {
     use std::f64::consts::{PI, TAU};
-    let d = (a - b + PI).rem_euclid(TAU) - PI;
-    if d >= PI { d - TAU } else { d }
+    // Angles in [-π, π] (every detector's convention) need at most one turn and no `fmod`,
+    // which would dominate isolation cone scans.
+    let d = a - b;
+    if (-PI..PI).contains(&d) {
+        return d;
+    }
+    let w = if d < 0.0 { d + TAU } else { d - TAU };
+    if (-PI..PI).contains(&w) {
+        return w;
+    }
+    let w = (d + PI).rem_euclid(TAU) - PI;
+    if w >= PI { w - TAU } else { w }
 }
 
 /// Mass of a four-vector sum; negative m² from rounding is clamped to 0.

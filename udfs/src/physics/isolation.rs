@@ -141,15 +141,18 @@ impl EtaSorted {
         self.particles.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
     }
 
+    /// Compares squared distances: `hypot` is the costliest step of a cone scan.
     fn sum_pt(&self, eta: f64, phi: f64, cone: f64, skip_self: bool) -> f64 {
         let start = self.particles.partition_point(|q| q.0 <= eta - cone);
+        let (cone2, self2) = (cone * cone, if skip_self { SAME_PARTICLE_DR * SAME_PARTICLE_DR } else { -1.0 });
         let mut sum = 0.0;
         for &(e, f, pt) in &self.particles[start..] {
             if e >= eta + cone {
                 break;
             }
-            let dr = (eta - e).hypot(delta_phi(phi, f));
-            if dr < cone && !(skip_self && dr < SAME_PARTICLE_DR) {
+            let (de, df) = (eta - e, delta_phi(phi, f));
+            let dr2 = de * de + df * df;
+            if dr2 < cone2 && dr2 >= self2 {
                 sum += pt;
             }
         }

@@ -1,0 +1,193 @@
+//! `confusion_matrix(label, predicted)` and `accuracy(label, predicted)` over integer class
+//! indices 0, 1, ..., as a classifier's `predict` output and the datasets' `label` hold them.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, Int64Array, ListArray};
+use datafusion::arrow::buffer::OffsetBuffer;
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Int64Type};
+use datafusion::common::{exec_err, plan_err, Result, ScalarValue};
+use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
+use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, Signature, Volatility};
+
+/// `confusion_matrix(label, predicted)`: `counts[true][predicted]` as a list of rows, one per
+/// true class (rows and columns 0 .. the largest class seen), as
+/// `sklearn.metrics.confusion_matrix` when every class occurs. Rows with a NULL are skipped;
+/// a negative class is an error.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct ConfusionMatrix {
+    signature: Signature,
+}
+
+/// `accuracy(label, predicted)`: the fraction of rows where they agree (NULLs skipped).
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct Accuracy {
+    signature: Signature,
+}
+
+impl Default for ConfusionMatrix {
+    fn default() -> Self {
+        Self { signature: Signature::user_defined(Volatility::Immutable) }
+    }
+}
+
+impl Default for Accuracy {
+    fn default() -> Self {
+        Self { signature: Signature::user_defined(Volatility::Immutable) }
+    }
+}
+
+impl ConfusionMatrix {
+    pub const NAME: &'static str = "confusion_matrix";
+
+    pub fn udaf() -> Arc<datafusion::logical_expr::AggregateUDF> {
+        Arc::new(datafusion::logical_expr::AggregateUDF::new_from_impl(Self::default()))
+    }
+}
+
+impl Accuracy {
+    pub const NAME: &'static str = "accuracy";
+
+    pub fn udaf() -> Arc<datafusion::logical_expr::AggregateUDF> {
+        Arc::new(datafusion::logical_expr::AggregateUDF::new_from_impl(Self::default()))
+    }
+}
+
+fn coerce(name: &str, types: &[DataType]) -> Result<Vec<DataType>> {
+    if types.len() != 2 {
+        return plan_err!("{name}: expected 2 arguments (label, predicted), got {}", types.len());
+    }
+    for (i, t) in types.iter().enumerate() {
+        if !(t.is_integer() || t.is_null()) {
+            return plan_err!("{name}: argument {} must be an integer class index, got {t}", i + 1);
+        }
+    }
+    Ok(vec![DataType::Int64, DataType::Int64])
+}
+
+fn matrix_type() -> DataType {
+    DataType::new_list(DataType::new_list(DataType::Int64, false), false)
+}
+
+impl AggregateUDFImpl for ConfusionMatrix {
+    fn name(&self) -> &str {
+        Self::NAME
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn coerce_types(&self, types: &[DataType]) -> Result<Vec<DataType>> {
+        coerce(Self::NAME, types)
+    }
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(matrix_type())
+    }
+    fn state_fields(&self, _: StateFieldsArgs) -> Result<Vec<FieldRef>> {
+        Ok(vec![Arc::new(Field::new("counts", matrix_type(), true))])
+    }
+    fn accumulator(&self, _: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        Ok(Box::new(Confusion::default()))
+    }
+}
+
+impl AggregateUDFImpl for Accuracy {
+    fn name(&self) -> &str {
+        Self::NAME
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn coerce_types(&self, types: &[DataType]) -> Result<Vec<DataType>> {
+        coerce(Self::NAME, types)
+    }
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Float64)
+    }
+    fn state_fields(&self, _: StateFieldsArgs) -> Result<Vec<FieldRef>> {
+        Ok(vec![Arc::new(Field::new("counts", matrix_type(), true))])
+    }
+    fn accumulator(&self, _: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        Ok(Box::new(Confusion { accuracy: true, ..Default::default() }))
+    }
+}
+
+/// Both functions count the same square matrix, grown as larger classes appear.
+#[derive(Debug, Default)]
+struct Confusion {
+    accuracy: bool,
+    counts: Vec<Vec<i64>>,
+}
+
+impl Confusion {
+    fn add(&mut self, label: i64, predicted: i64, n: i64) -> Result<()> {
+        let name = if self.accuracy { Accuracy::NAME } else { ConfusionMatrix::NAME };
+        if label < 0 || predicted < 0 {
+            return exec_err!("{name}: class indices must be 0 or more, got label {label}, predicted {predicted}");
+        }
+        let k = label.max(predicted) as usize + 1;
+        if k > self.counts.len() {
+            for row in &mut self.counts {
+                row.resize(k, 0);
+            }
+            self.counts.resize(k, vec![0; k]);
+        }
+        self.counts[label as usize][predicted as usize] += n;
+        Ok(())
+    }
+
+    fn as_list(&self) -> ListArray {
+        let k = self.counts.len();
+        let values = Int64Array::from(self.counts.concat());
+        let rows = ListArray::new(Arc::new(Field::new_list_field(DataType::Int64, false)), OffsetBuffer::from_lengths(vec![k; k]), Arc::new(values), None);
+        ListArray::new(Arc::new(Field::new_list_field(rows.data_type().clone(), false)), OffsetBuffer::from_lengths([k]), Arc::new(rows), None)
+    }
+}
+
+impl Accumulator for Confusion {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        let (l, p) = (values[0].as_primitive::<Int64Type>(), values[1].as_primitive::<Int64Type>());
+        for i in 0..l.len() {
+            if l.is_valid(i) && p.is_valid(i) {
+                self.add(l.value(i), p.value(i), 1)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        let matrices = states[0].as_list::<i32>();
+        for m in 0..matrices.len() {
+            if matrices.is_null(m) {
+                continue;
+            }
+            let rows = matrices.value(m);
+            let rows = rows.as_list::<i32>();
+            for t in 0..rows.len() {
+                let row = rows.value(t);
+                for (p, &n) in row.as_primitive::<Int64Type>().values().iter().enumerate() {
+                    if n != 0 {
+                        self.add(t as i64, p as i64, n)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        Ok(vec![ScalarValue::List(Arc::new(self.as_list()))])
+    }
+
+    fn evaluate(&mut self) -> Result<ScalarValue> {
+        if !self.accuracy {
+            return Ok(ScalarValue::List(Arc::new(self.as_list())));
+        }
+        let total: i64 = self.counts.iter().flatten().sum();
+        let right: i64 = (0..self.counts.len()).map(|i| self.counts[i][i]).sum();
+        Ok(ScalarValue::Float64((total > 0).then(|| right as f64 / total as f64)))
+    }
+
+    fn size(&self) -> usize {
+        std::mem::size_of_val(self) + self.counts.iter().map(|r| r.capacity() * 8 + 24).sum::<usize>()
+    }
+}
