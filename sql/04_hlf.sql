@@ -32,4 +32,4 @@ FROM jets;
 -- run, whatever the number of cores.
 COPY (SELECT * FROM event_features
       ORDER BY label, hash_uniform(${seed:-42}, lep_pt, lep_eta, lep_phi, met, met_phi))
-  TO '${out}/events.parquet' STORED AS PARQUET OPTIONS ('format.compression' 'snappy');
+  TO '${out}/events.parquet' STORED AS PARQUET OPTIONS ('format.compression' 'snappy', 'format.max_row_group_size' '4096');

@@ -102,8 +102,8 @@ SELECT a.part, k.label,
 FROM keyed k JOIN assignment a USING (label, u) CROSS JOIN hlf_scaler s CROSS JOIN particle_scaler q;
 
 COPY (SELECT * EXCLUDE (part, shuffle) FROM scaled WHERE part = 'train' ORDER BY shuffle)
-  TO '${out}/train.parquet' STORED AS PARQUET OPTIONS ('format.compression' 'snappy');
+  TO '${out}/train.parquet' STORED AS PARQUET OPTIONS ('format.compression' 'snappy', 'format.max_row_group_size' '4096');
 COPY (SELECT * EXCLUDE (part, shuffle) FROM scaled WHERE part = 'test' ORDER BY shuffle)
-  TO '${out}/test.parquet' STORED AS PARQUET OPTIONS ('format.compression' 'snappy');
+  TO '${out}/test.parquet' STORED AS PARQUET OPTIONS ('format.compression' 'snappy', 'format.max_row_group_size' '4096');
 COPY hlf_scaler TO '${out}/hlf_scaler.parquet' STORED AS PARQUET;
 COPY particle_scaler TO '${out}/particle_scaler.parquet' STORED AS PARQUET;

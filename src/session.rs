@@ -29,7 +29,11 @@ pub fn new_context() -> Result<SessionContext> {
 }
 
 pub fn new_context_with_config(cfg: SessionConfig) -> Result<SessionContext> {
-    let runtime = RuntimeEnvBuilder::new().with_object_store_registry(Arc::new(LazyStoreRegistry::default())).build_arc()?;
+    let mut runtime = RuntimeEnvBuilder::new().with_object_store_registry(Arc::new(LazyStoreRegistry::default()));
+    if let Some(limit) = memory_limit()? {
+        runtime = runtime.with_memory_limit(limit, 1.0);
+    }
+    let runtime = runtime.build_arc()?;
     let mut state = SessionStateBuilder::new()
         .with_config(cfg)
         .with_runtime_env(runtime)
@@ -42,4 +46,57 @@ pub fn new_context_with_config(cfg: SessionConfig) -> Result<SessionContext> {
     let ctx = SessionContext::new_with_state(state).enable_url_table();
     ctx.register_udtf("read_root", Arc::new(ReadRoot));
     Ok(ctx)
+}
+
+/// The memory the operators that can spill (sorts, e.g. the pipeline's global shuffles) may
+/// hold before they spill to disk: `HEPFUSION_MEMORY_LIMIT` (bytes, or with a K/M/G suffix;
+/// `0` for no limit), by default half of the machine's memory. Without a limit a sort of a
+/// dataset larger than memory would end in the kernel's out-of-memory killer.
+fn memory_limit() -> Result<Option<usize>> {
+    if let Ok(v) = std::env::var("HEPFUSION_MEMORY_LIMIT") {
+        return match parse_size(&v) {
+            Some(0) => Ok(None),
+            Some(n) => Ok(Some(n)),
+            None => Err(datafusion::error::DataFusionError::Configuration(format!(
+                "HEPFUSION_MEMORY_LIMIT must be a size like 8G, 512M or a number of bytes, not '{v}'"
+            ))),
+        };
+    }
+    let total = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
+        let line = m.lines().find(|l| l.starts_with("MemTotal:"))?;
+        line.split_whitespace().nth(1)?.parse::<usize>().ok().map(|kib| kib * 1024)
+    });
+    Ok(total.map(|t| t / 2))
+}
+
+fn parse_size(s: &str) -> Option<usize> {
+    let s = s.trim();
+    let (digits, unit) = match s.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => (&s[..i], s[i..].trim().to_ascii_uppercase()),
+        None => (s, String::new()),
+    };
+    let factor: usize = match unit.trim_end_matches(['B', 'I']) {
+        "" => 1,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        "T" => 1 << 40,
+        _ => return None,
+    };
+    digits.parse::<usize>().ok()?.checked_mul(factor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("8G"), Some(8 << 30));
+        assert_eq!(parse_size("512 MiB"), Some(512 << 20));
+        assert_eq!(parse_size("1000"), Some(1000));
+        assert_eq!(parse_size("0"), Some(0));
+        assert_eq!(parse_size("lots"), None);
+        assert_eq!(parse_size("5X"), None);
+    }
 }
