@@ -10,48 +10,71 @@ use datafusion::common::{exec_err, plan_err, Result, ScalarValue};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, Signature, Volatility};
 
-/// `confusion_matrix(label, predicted)`: `counts[true][predicted]` as a list of rows, one per
-/// true class (rows and columns 0 .. the largest class seen), as
-/// `sklearn.metrics.confusion_matrix` when every class occurs. Rows with a NULL are skipped;
-/// a negative class is an error.
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct ConfusionMatrix {
-    signature: Signature,
+/// Declares an aggregate over `(label, predicted)`: the struct, and its `AggregateUDFImpl`
+/// around a [`Confusion`] counter.
+macro_rules! class_aggregate {
+    ($(#[$doc:meta])* $ty:ident, $name:literal, returns $ret:expr, accuracy $accuracy:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, PartialEq, Eq, Hash)]
+        pub struct $ty {
+            signature: Signature,
+        }
+
+        impl Default for $ty {
+            fn default() -> Self {
+                Self { signature: Signature::user_defined(Volatility::Immutable) }
+            }
+        }
+
+        impl $ty {
+            pub const NAME: &'static str = $name;
+
+            pub fn udaf() -> Arc<datafusion::logical_expr::AggregateUDF> {
+                Arc::new(datafusion::logical_expr::AggregateUDF::new_from_impl(Self::default()))
+            }
+        }
+
+        impl AggregateUDFImpl for $ty {
+            fn name(&self) -> &str {
+                Self::NAME
+            }
+            fn signature(&self) -> &Signature {
+                &self.signature
+            }
+            fn coerce_types(&self, types: &[DataType]) -> Result<Vec<DataType>> {
+                coerce(Self::NAME, types)
+            }
+            fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+                Ok($ret)
+            }
+            fn state_fields(&self, _: StateFieldsArgs) -> Result<Vec<FieldRef>> {
+                Ok(vec![Arc::new(Field::new("counts", matrix_type(), true))])
+            }
+            fn accumulator(&self, _: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+                Ok(Box::new(Confusion { accuracy: $accuracy, counts: vec![] }))
+            }
+        }
+    };
 }
 
-/// `accuracy(label, predicted)`: the fraction of rows where they agree (NULLs skipped).
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct Accuracy {
-    signature: Signature,
-}
+class_aggregate!(
+    /// `confusion_matrix(label, predicted)`: `counts[true][predicted]` as a list of rows, one
+    /// per true class (rows and columns 0 .. the largest class seen), as
+    /// `sklearn.metrics.confusion_matrix` when every class occurs. Rows with a NULL are
+    /// skipped; a negative class is an error.
+    ConfusionMatrix,
+    "confusion_matrix",
+    returns matrix_type(),
+    accuracy false
+);
 
-impl Default for ConfusionMatrix {
-    fn default() -> Self {
-        Self { signature: Signature::user_defined(Volatility::Immutable) }
-    }
-}
-
-impl Default for Accuracy {
-    fn default() -> Self {
-        Self { signature: Signature::user_defined(Volatility::Immutable) }
-    }
-}
-
-impl ConfusionMatrix {
-    pub const NAME: &'static str = "confusion_matrix";
-
-    pub fn udaf() -> Arc<datafusion::logical_expr::AggregateUDF> {
-        Arc::new(datafusion::logical_expr::AggregateUDF::new_from_impl(Self::default()))
-    }
-}
-
-impl Accuracy {
-    pub const NAME: &'static str = "accuracy";
-
-    pub fn udaf() -> Arc<datafusion::logical_expr::AggregateUDF> {
-        Arc::new(datafusion::logical_expr::AggregateUDF::new_from_impl(Self::default()))
-    }
-}
+class_aggregate!(
+    /// `accuracy(label, predicted)`: the fraction of rows where they agree (NULLs skipped).
+    Accuracy,
+    "accuracy",
+    returns DataType::Float64,
+    accuracy true
+);
 
 fn coerce(name: &str, types: &[DataType]) -> Result<Vec<DataType>> {
     if types.len() != 2 {
@@ -69,50 +92,8 @@ fn matrix_type() -> DataType {
     DataType::new_list(DataType::new_list(DataType::Int64, false), false)
 }
 
-impl AggregateUDFImpl for ConfusionMatrix {
-    fn name(&self) -> &str {
-        Self::NAME
-    }
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-    fn coerce_types(&self, types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce(Self::NAME, types)
-    }
-    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
-        Ok(matrix_type())
-    }
-    fn state_fields(&self, _: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        Ok(vec![Arc::new(Field::new("counts", matrix_type(), true))])
-    }
-    fn accumulator(&self, _: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(Confusion::default()))
-    }
-}
-
-impl AggregateUDFImpl for Accuracy {
-    fn name(&self) -> &str {
-        Self::NAME
-    }
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-    fn coerce_types(&self, types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce(Self::NAME, types)
-    }
-    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Float64)
-    }
-    fn state_fields(&self, _: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        Ok(vec![Arc::new(Field::new("counts", matrix_type(), true))])
-    }
-    fn accumulator(&self, _: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(Confusion { accuracy: true, ..Default::default() }))
-    }
-}
-
 /// Both functions count the same square matrix, grown as larger classes appear.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Confusion {
     accuracy: bool,
     counts: Vec<Vec<i64>>,

@@ -14,9 +14,10 @@ use datafusion::physical_expr::expressions::Literal;
 
 use crate::scalar::as_f64;
 
-/// Declares an aggregate over `(score, is_positive [, extra])` with its name.
+/// Declares an aggregate over `(score, is_positive [, tpr])`: the struct, and its
+/// `AggregateUDFImpl` around a [`RocAccumulator`] computing `Self::output(args)`.
 macro_rules! roc_aggregate {
-    ($(#[$doc:meta])* $ty:ident, $name:literal) => {
+    ($(#[$doc:meta])* $ty:ident, $name:literal, arity $arity:literal, returns $ret:expr) => {
         $(#[$doc])*
         #[derive(Debug, PartialEq, Eq, Hash)]
         pub struct $ty {
@@ -36,6 +37,27 @@ macro_rules! roc_aggregate {
                 Arc::new(datafusion::logical_expr::AggregateUDF::new_from_impl(Self::default()))
             }
         }
+
+        impl AggregateUDFImpl for $ty {
+            fn name(&self) -> &str {
+                Self::NAME
+            }
+            fn signature(&self) -> &Signature {
+                &self.signature
+            }
+            fn coerce_types(&self, types: &[DataType]) -> Result<Vec<DataType>> {
+                coerce(Self::NAME, types, $arity)
+            }
+            fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+                Ok($ret)
+            }
+            fn state_fields(&self, _: StateFieldsArgs) -> Result<Vec<FieldRef>> {
+                Ok(state_fields())
+            }
+            fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+                Ok(Box::new(RocAccumulator::new(Self::NAME, Self::output(&args)?)))
+            }
+        }
     };
 }
 
@@ -45,7 +67,9 @@ roc_aggregate!(
     /// `sklearn.metrics.roc_auc_score`). NULL when either class is absent; rows with a NULL
     /// score or label are skipped; a NaN score is an error.
     RocAuc,
-    "roc_auc"
+    "roc_auc",
+    arity 2,
+    returns DataType::Float64
 );
 roc_aggregate!(
     /// `roc_curve(score, is_positive)`: the ROC curve as a list of
@@ -53,7 +77,9 @@ roc_aggregate!(
     /// with collinear points dropped, as `sklearn.metrics.roc_curve` does by default.
     /// `unnest` it for a table.
     RocCurve,
-    "roc_curve"
+    "roc_curve",
+    arity 2,
+    returns DataType::new_list(DataType::Struct(curve_fields()), false)
 );
 roc_aggregate!(
     /// `fpr_at_tpr(score, is_positive, tpr)`: the false-positive rate (background efficiency)
@@ -61,7 +87,9 @@ roc_aggregate!(
     /// (signal efficiency); `1 / fpr_at_tpr(...)` is the background rejection of a trigger at
     /// that efficiency.
     FprAtTpr,
-    "fpr_at_tpr"
+    "fpr_at_tpr",
+    arity 3,
+    returns DataType::Float64
 );
 
 /// What the three functions compute from the sorted pairs.
@@ -107,70 +135,24 @@ fn curve_fields() -> Fields {
     ])
 }
 
-impl AggregateUDFImpl for RocAuc {
-    fn name(&self) -> &str {
-        Self::NAME
-    }
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-    fn coerce_types(&self, types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce(Self::NAME, types, 2)
-    }
-    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Float64)
-    }
-    fn state_fields(&self, _: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        Ok(state_fields())
-    }
-    fn accumulator(&self, _: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(RocAccumulator::new(Self::NAME, Output::Auc)))
+impl RocAuc {
+    fn output(_: &AccumulatorArgs) -> Result<Output> {
+        Ok(Output::Auc)
     }
 }
 
-impl AggregateUDFImpl for RocCurve {
-    fn name(&self) -> &str {
-        Self::NAME
-    }
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-    fn coerce_types(&self, types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce(Self::NAME, types, 2)
-    }
-    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
-        Ok(DataType::new_list(DataType::Struct(curve_fields()), false))
-    }
-    fn state_fields(&self, _: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        Ok(state_fields())
-    }
-    fn accumulator(&self, _: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(RocAccumulator::new(Self::NAME, Output::Curve)))
+impl RocCurve {
+    fn output(_: &AccumulatorArgs) -> Result<Output> {
+        Ok(Output::Curve)
     }
 }
 
-impl AggregateUDFImpl for FprAtTpr {
-    fn name(&self) -> &str {
-        Self::NAME
-    }
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-    fn coerce_types(&self, types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce(Self::NAME, types, 3)
-    }
-    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Float64)
-    }
-    fn state_fields(&self, _: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        Ok(state_fields())
-    }
-    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        let target = match args.exprs[2].downcast_ref::<Literal>().map(|l| l.value().cast_to(&DataType::Float64)) {
-            Some(Ok(ScalarValue::Float64(Some(t)))) if (0.0..=1.0).contains(&t) => t,
-            _ => return plan_err!("{}: argument 3 (tpr) must be a constant in [0, 1]", Self::NAME),
-        };
-        Ok(Box::new(RocAccumulator::new(Self::NAME, Output::FprAt(target))))
+impl FprAtTpr {
+    fn output(args: &AccumulatorArgs) -> Result<Output> {
+        match args.exprs[2].downcast_ref::<Literal>().map(|l| l.value().cast_to(&DataType::Float64)) {
+            Some(Ok(ScalarValue::Float64(Some(t)))) if (0.0..=1.0).contains(&t) => Ok(Output::FprAt(t)),
+            _ => plan_err!("{}: argument 3 (tpr) must be a constant in [0, 1]", Self::NAME),
+        }
     }
 }
 
