@@ -6,6 +6,10 @@
 -- files (NanoAOD-style counter + member branches, grouped by 'root.group_counters') give the
 -- same List<Struct<PT, Eta, Phi, ...>> columns, so everything below reads either.
 
+-- An event holds ~100 particles of 19 features: batches of 1024 events (~7 MB of particle
+-- structs) keep every step's working set small and let the sorts of steps 4 and 5 spill.
+SET datafusion.execution.batch_size = 1024;
+
 CREATE EXTERNAL TABLE qcd_events STORED AS ROOT LOCATION '${data}/qcd/'
   OPTIONS ('root.tree' '${tree:-Delphes}', 'root.group_counters' 'true');
 CREATE EXTERNAL TABLE ttbar_events STORED AS ROOT LOCATION '${data}/ttbar/'

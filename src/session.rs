@@ -1,11 +1,13 @@
 //! The `SessionContext` every front end uses: the ROOT format and table function, remote
 //! object stores, the DuckDB dialect (for lambdas), and all hepfusion functions.
 
+use std::num::NonZeroUsize;
 use std::sync::Arc;
 
 use datafusion::config::Dialect;
 use datafusion::datasource::provider::DefaultTableFactory;
 use datafusion::error::Result;
+use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
@@ -31,7 +33,10 @@ pub fn new_context() -> Result<SessionContext> {
 pub fn new_context_with_config(cfg: SessionConfig) -> Result<SessionContext> {
     let mut runtime = RuntimeEnvBuilder::new().with_object_store_registry(Arc::new(LazyStoreRegistry::default()));
     if let Some(limit) = memory_limit()? {
-        runtime = runtime.with_memory_limit(limit, 1.0);
+        // Fair: the Parquet writer and merges, which cannot spill, get what they need, and the
+        // sorts share the rest and spill (the greedy pool lets a sort starve the writer).
+        let pool = TrackConsumersPool::new(FairSpillPool::new(limit), NonZeroUsize::new(5).expect("5 > 0"));
+        runtime = runtime.with_memory_pool(Arc::new(pool));
     }
     let runtime = runtime.build_arc()?;
     let mut state = SessionStateBuilder::new()
