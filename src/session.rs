@@ -35,7 +35,7 @@ pub fn new_context_with_config(cfg: SessionConfig) -> Result<SessionContext> {
     if let Some(limit) = memory_limit()? {
         // Fair: the Parquet writer and merges, which cannot spill, get what they need, and the
         // sorts share the rest and spill (the greedy pool lets a sort starve the writer).
-        let pool = TrackConsumersPool::new(FairSpillPool::new(limit), NonZeroUsize::new(5).expect("5 > 0"));
+        let pool = TrackConsumersPool::new(FairSpillPool::new(limit), NonZeroUsize::MIN.saturating_add(4));
         runtime = runtime.with_memory_pool(Arc::new(pool));
     }
     let runtime = runtime.build_arc()?;

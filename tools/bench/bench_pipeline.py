@@ -36,6 +36,7 @@ from pathlib import Path
 
 import awkward as ak
 import numpy as np
+import pyarrow.parquet as pq
 import uproot
 
 REPO = Path(__file__).resolve().parents[2]
@@ -117,7 +118,6 @@ def run_hepfusion(data: Path, partitions: int) -> dict:
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if proc.returncode != 0:
             sys.exit(f"hepfusion failed:\n{proc.stderr}")
-        import pyarrow.parquet as pq
         selected = pq.read_metadata(Path(tmp) / "events.parquet").num_rows
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return {"wall_s": wall, "cpu_s": cpu, "selected": selected, "peak_rss_mb": int(proc.stderr.strip().splitlines()[-1]) / 1024}
