@@ -10,10 +10,10 @@ use datafusion::arrow::buffer::OffsetBuffer;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields, Int64Type};
 use datafusion::common::{exec_err, plan_err, Result, ScalarValue};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
+use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature};
 use datafusion::physical_expr::expressions::Literal;
 
-use crate::scalar::{as_f64, check_arity, common_float, float_result, scalar_common, scalar_function, union_nulls};
+use crate::scalar::{aggregate_function, as_f64, check_arity, common_float, float_result, scalar_common, scalar_function, union_nulls};
 
 /// Binning of `[lo, hi)` into `n` equal bins.
 #[derive(Debug, Clone, Copy)]
@@ -111,27 +111,13 @@ impl ScalarUDFImpl for HistBin {
     }
 }
 
-/// `histogram(x, lo, hi, nbins)`: `{edges: [nbins + 1 edges], counts: [nbins counts]}` of the
-/// non-null, non-NaN values of `x`, with under/overflow counted in the edge bins as
-/// `hist_bin` does. `lo`, `hi` and `nbins` must be constants.
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct Histogram {
-    signature: Signature,
-}
-
-impl Default for Histogram {
-    fn default() -> Self {
-        Self { signature: Signature::user_defined(Volatility::Immutable) }
-    }
-}
-
-impl Histogram {
-    pub const NAME: &'static str = "histogram";
-
-    pub fn udaf() -> Arc<datafusion::logical_expr::AggregateUDF> {
-        Arc::new(datafusion::logical_expr::AggregateUDF::new_from_impl(Self::default()))
-    }
-}
+aggregate_function!(
+    /// `histogram(x, lo, hi, nbins)`: `{edges: [nbins + 1 edges], counts: [nbins counts]}` of the
+    /// non-null, non-NaN values of `x`, with under/overflow counted in the edge bins as
+    /// `hist_bin` does. `lo`, `hi` and `nbins` must be constants.
+    Histogram,
+    "histogram"
+);
 
 fn result_fields() -> Fields {
     Fields::from(vec![

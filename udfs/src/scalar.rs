@@ -39,6 +39,32 @@ macro_rules! scalar_function {
 }
 pub(crate) use scalar_function;
 
+/// Declares an aggregate function struct with its name and a user-defined signature.
+macro_rules! aggregate_function {
+    ($(#[$doc:meta])* $ty:ident, $name:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, PartialEq, Eq, Hash)]
+        pub struct $ty {
+            signature: datafusion::logical_expr::Signature,
+        }
+
+        impl Default for $ty {
+            fn default() -> Self {
+                Self { signature: datafusion::logical_expr::Signature::user_defined(datafusion::logical_expr::Volatility::Immutable) }
+            }
+        }
+
+        impl $ty {
+            pub const NAME: &'static str = $name;
+
+            pub fn udaf() -> std::sync::Arc<datafusion::logical_expr::AggregateUDF> {
+                std::sync::Arc::new(datafusion::logical_expr::AggregateUDF::new_from_impl(Self::default()))
+            }
+        }
+    };
+}
+pub(crate) use aggregate_function;
+
 /// The parts of `ScalarUDFImpl` every function implements the same way.
 macro_rules! scalar_common {
     () => {

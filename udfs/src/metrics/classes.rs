@@ -8,31 +8,13 @@ use datafusion::arrow::buffer::OffsetBuffer;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Int64Type};
 use datafusion::common::{exec_err, plan_err, Result, ScalarValue};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, Signature, Volatility};
+use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, Signature};
 
 /// Declares an aggregate over `(label, predicted)`: the struct, and its `AggregateUDFImpl`
 /// around a [`Confusion`] counter.
 macro_rules! class_aggregate {
     ($(#[$doc:meta])* $ty:ident, $name:literal, returns $ret:expr, accuracy $accuracy:literal) => {
-        $(#[$doc])*
-        #[derive(Debug, PartialEq, Eq, Hash)]
-        pub struct $ty {
-            signature: Signature,
-        }
-
-        impl Default for $ty {
-            fn default() -> Self {
-                Self { signature: Signature::user_defined(Volatility::Immutable) }
-            }
-        }
-
-        impl $ty {
-            pub const NAME: &'static str = $name;
-
-            pub fn udaf() -> Arc<datafusion::logical_expr::AggregateUDF> {
-                Arc::new(datafusion::logical_expr::AggregateUDF::new_from_impl(Self::default()))
-            }
-        }
+        crate::scalar::aggregate_function!($(#[$doc])* $ty, $name);
 
         impl AggregateUDFImpl for $ty {
             fn name(&self) -> &str {

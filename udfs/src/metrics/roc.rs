@@ -9,7 +9,7 @@ use datafusion::arrow::buffer::OffsetBuffer;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields, Float64Type};
 use datafusion::common::{exec_err, plan_err, Result, ScalarValue};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, Signature, Volatility};
+use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, Signature};
 use datafusion::physical_expr::expressions::Literal;
 
 use crate::scalar::as_f64;
@@ -18,25 +18,7 @@ use crate::scalar::as_f64;
 /// `AggregateUDFImpl` around a [`RocAccumulator`] computing `Self::output(args)`.
 macro_rules! roc_aggregate {
     ($(#[$doc:meta])* $ty:ident, $name:literal, arity $arity:literal, returns $ret:expr) => {
-        $(#[$doc])*
-        #[derive(Debug, PartialEq, Eq, Hash)]
-        pub struct $ty {
-            signature: Signature,
-        }
-
-        impl Default for $ty {
-            fn default() -> Self {
-                Self { signature: Signature::user_defined(Volatility::Immutable) }
-            }
-        }
-
-        impl $ty {
-            pub const NAME: &'static str = $name;
-
-            pub fn udaf() -> Arc<datafusion::logical_expr::AggregateUDF> {
-                Arc::new(datafusion::logical_expr::AggregateUDF::new_from_impl(Self::default()))
-            }
-        }
+        crate::scalar::aggregate_function!($(#[$doc])* $ty, $name);
 
         impl AggregateUDFImpl for $ty {
             fn name(&self) -> &str {
