@@ -16,8 +16,11 @@ WITH kept AS (
   SELECT label, lepton, Jet, met, tracks, photons, neutrals,
          -- Collection order, capped; the lepton's own track (ΔR < 1e-4) is not a track here.
          array_truncate(filter(tracks, t -> delta_r(t, lepton) > 1e-4), 450) AS trk,
-         array_truncate(photons, 150) AS pho,
-         array_truncate(neutrals, 200) AS neu
+         -- Photons then neutral hadrons, as one list (their features differ only by type).
+         array_concat(
+           transform(array_truncate(photons, 150), g -> named_struct('ET', g.ET, 'Eta', g.Eta, 'Phi', g.Phi, 'is_gamma', 1.0)),
+           transform(array_truncate(neutrals, 200), h -> named_struct('ET', h.ET, 'Eta', h.Eta, 'Phi', h.Phi, 'is_gamma', 0.0))
+         ) AS calo
   FROM triggered)
 SELECT label, lepton, Jet, met,
   array_sort_by(
@@ -43,24 +46,14 @@ SELECT label, lepton, Jet, met,
           'is_ch_had', CAST(1 AS REAL), 'is_neu_had', CAST(0 AS REAL), 'is_gamma', CAST(0 AS REAL),
           'is_ele', CAST(0 AS REAL), 'is_mu', CAST(0 AS REAL), 'charge', CAST(z['1'].Charge AS REAL))),
       transform(
-        arrays_zip(pho, isolation(pho, tracks, 0.3), isolation(pho, photons, 0.3), isolation(pho, neutrals, 0.3)),
+        arrays_zip(calo, isolation(calo, tracks, 0.3), isolation(calo, photons, 0.3), isolation(calo, neutrals, 0.3)),
         z -> named_struct(
           'e', CAST(z['1'].ET * cosh(z['1'].Eta) AS REAL), 'px', CAST(z['1'].ET * cos(z['1'].Phi) AS REAL),
           'py', CAST(z['1'].ET * sin(z['1'].Phi) AS REAL), 'pz', CAST(z['1'].ET * sinh(z['1'].Eta) AS REAL),
           'pt', CAST(z['1'].ET AS REAL), 'eta', CAST(z['1'].Eta AS REAL), 'phi', CAST(z['1'].Phi AS REAL),
           'vtx_x', CAST(0 AS REAL), 'vtx_y', CAST(0 AS REAL), 'vtx_z', CAST(0 AS REAL),
           'iso_ch', CAST(z['2'] AS REAL), 'iso_gamma', CAST(z['3'] AS REAL), 'iso_neu', CAST(z['4'] AS REAL),
-          'is_ch_had', CAST(0 AS REAL), 'is_neu_had', CAST(0 AS REAL), 'is_gamma', CAST(1 AS REAL),
-          'is_ele', CAST(0 AS REAL), 'is_mu', CAST(0 AS REAL), 'charge', CAST(0 AS REAL))),
-      transform(
-        arrays_zip(neu, isolation(neu, tracks, 0.3), isolation(neu, photons, 0.3), isolation(neu, neutrals, 0.3)),
-        z -> named_struct(
-          'e', CAST(z['1'].ET * cosh(z['1'].Eta) AS REAL), 'px', CAST(z['1'].ET * cos(z['1'].Phi) AS REAL),
-          'py', CAST(z['1'].ET * sin(z['1'].Phi) AS REAL), 'pz', CAST(z['1'].ET * sinh(z['1'].Eta) AS REAL),
-          'pt', CAST(z['1'].ET AS REAL), 'eta', CAST(z['1'].Eta AS REAL), 'phi', CAST(z['1'].Phi AS REAL),
-          'vtx_x', CAST(0 AS REAL), 'vtx_y', CAST(0 AS REAL), 'vtx_z', CAST(0 AS REAL),
-          'iso_ch', CAST(z['2'] AS REAL), 'iso_gamma', CAST(z['3'] AS REAL), 'iso_neu', CAST(z['4'] AS REAL),
-          'is_ch_had', CAST(0 AS REAL), 'is_neu_had', CAST(1 AS REAL), 'is_gamma', CAST(0 AS REAL),
+          'is_ch_had', CAST(0 AS REAL), 'is_neu_had', CAST(1 - z['1'].is_gamma AS REAL), 'is_gamma', CAST(z['1'].is_gamma AS REAL),
           'is_ele', CAST(0 AS REAL), 'is_mu', CAST(0 AS REAL), 'charge', CAST(0 AS REAL)))),
     p -> delta_r(p, lepton), 'desc') AS particles
 FROM kept;
