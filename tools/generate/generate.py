@@ -78,6 +78,14 @@ def chunk_plan(classes, events: int, chunk_size: int):
             yield cls, c, min(chunk_size, events - c * chunk_size)
 
 
+def stale_chunks(classes, events: int, chunk_size: int, out: Path) -> list[Path]:
+    """Chunk files of an earlier, larger request that this one does not cover: a table over the
+    class directory would read them too. Not deleted (they may be wanted); reported."""
+    planned = {writer.chunk_path(out, cls, c) for cls, c, _ in chunk_plan(classes, events, chunk_size)}
+    found = [p for cls in classes for p in sorted(Path(out, cls).glob(f"{cls}_[0-9][0-9][0-9][0-9].root"))]
+    return [p for p in found if p not in planned]
+
+
 def is_complete(path: Path, title: str, nevents: int) -> bool:
     """True if the chunk file exists and was made with the same class, chunk, size and seed."""
     if not path.is_file():
@@ -109,6 +117,10 @@ def generate(classes, events: int, out: Path, seed: int = 1, jobs: int | None = 
     bar = tqdm(total=total, unit="ev", desc="generate", disable=not progress, dynamic_ncols=True)
     if skipped:
         bar.write(f"skipping {skipped} complete chunk(s) already in {out}")
+    stale = stale_chunks(classes, events, chunk_size, out)
+    if stale:
+        bar.write(f"warning: {len(stale)} chunk file(s) beyond the {events} events requested per class are in {out} "
+                  f"({stale[0].name} ...); a table over the directory reads them too: delete them or use another --out")
     args = [(cls, c, n, seed, str(out), compression, chunk_size) for cls, c, n in todo]
     if jobs == 1:
         _quiet_fastjet()

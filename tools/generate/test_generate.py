@@ -132,6 +132,15 @@ def test_compression_roundtrip(sample, tmp_path, spec):
     assert same(x, uproot.open(p)["Delphes"].arrays(library="ak"))
 
 
+def test_chunks_beyond_the_request_are_reported(tmp_path):
+    for name in ("qcd_0000.root", "qcd_0001.root", "qcd_0002.root", "qcd_notes.root"):
+        (tmp_path / "qcd").mkdir(exist_ok=True)
+        (tmp_path / "qcd" / name).write_bytes(b"")
+    stale = generate.stale_chunks(["qcd"], 150, 100, tmp_path)
+    assert [p.name for p in stale] == ["qcd_0002.root"]
+    assert generate.stale_chunks(["qcd"], 300, 100, tmp_path) == []
+
+
 def test_bad_compression():
     with pytest.raises(ValueError):
         writer.parse_compression("gzip")
