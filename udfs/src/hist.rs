@@ -10,10 +10,10 @@ use datafusion::arrow::buffer::OffsetBuffer;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields, Int64Type};
 use datafusion::common::{exec_err, plan_err, Result, ScalarValue};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature};
+use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl};
 use datafusion::physical_expr::expressions::Literal;
 
-use crate::scalar::{aggregate_function, as_f64, check_arity, common_float, float_result, scalar_common, scalar_function, union_nulls};
+use crate::scalar::{aggregate_common, aggregate_function, as_f64, check_arity, common_float, float_result, scalar_common, scalar_function, union_nulls};
 
 /// Binning of `[lo, hi)` into `n` equal bins.
 #[derive(Debug, Clone, Copy)]
@@ -134,13 +134,7 @@ fn literal(name: &str, e: &Arc<dyn datafusion::physical_expr::PhysicalExpr>, wha
 }
 
 impl AggregateUDFImpl for Histogram {
-    fn name(&self) -> &str {
-        Self::NAME
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
+    aggregate_common!();
 
     fn coerce_types(&self, types: &[DataType]) -> Result<Vec<DataType>> {
         check_types(Self::NAME, types)?;

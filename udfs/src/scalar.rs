@@ -65,6 +65,19 @@ macro_rules! aggregate_function {
 }
 pub(crate) use aggregate_function;
 
+/// The parts of `AggregateUDFImpl` every aggregate implements the same way.
+macro_rules! aggregate_common {
+    () => {
+        fn name(&self) -> &str {
+            Self::NAME
+        }
+        fn signature(&self) -> &datafusion::logical_expr::Signature {
+            &self.signature
+        }
+    };
+}
+pub(crate) use aggregate_common;
+
 /// The parts of `ScalarUDFImpl` every function implements the same way.
 macro_rules! scalar_common {
     () => {

@@ -8,7 +8,7 @@ use datafusion::arrow::buffer::OffsetBuffer;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Int64Type};
 use datafusion::common::{exec_err, plan_err, Result, ScalarValue};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, Signature};
+use datafusion::logical_expr::{Accumulator, AggregateUDFImpl};
 
 /// Declares an aggregate over `(label, predicted)`: the struct, and its `AggregateUDFImpl`
 /// around a [`Confusion`] counter.
@@ -17,12 +17,7 @@ macro_rules! class_aggregate {
         crate::scalar::aggregate_function!($(#[$doc])* $ty, $name);
 
         impl AggregateUDFImpl for $ty {
-            fn name(&self) -> &str {
-                Self::NAME
-            }
-            fn signature(&self) -> &Signature {
-                &self.signature
-            }
+            crate::scalar::aggregate_common!();
             fn coerce_types(&self, types: &[DataType]) -> Result<Vec<DataType>> {
                 coerce(Self::NAME, types)
             }

@@ -9,7 +9,7 @@ use datafusion::arrow::buffer::OffsetBuffer;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields, Float64Type};
 use datafusion::common::{exec_err, plan_err, Result, ScalarValue};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, Signature};
+use datafusion::logical_expr::{Accumulator, AggregateUDFImpl};
 use datafusion::physical_expr::expressions::Literal;
 
 use crate::scalar::as_f64;
@@ -21,12 +21,7 @@ macro_rules! roc_aggregate {
         crate::scalar::aggregate_function!($(#[$doc])* $ty, $name);
 
         impl AggregateUDFImpl for $ty {
-            fn name(&self) -> &str {
-                Self::NAME
-            }
-            fn signature(&self) -> &Signature {
-                &self.signature
-            }
+            crate::scalar::aggregate_common!();
             fn coerce_types(&self, types: &[DataType]) -> Result<Vec<DataType>> {
                 coerce(Self::NAME, types, $arity)
             }
