@@ -3,7 +3,11 @@
 
 pub mod allocator;
 #[cfg(feature = "datafusion")]
+pub mod blocking;
+#[cfg(feature = "datafusion")]
 pub mod datasource;
+#[cfg(feature = "datafusion")]
+pub mod ml;
 pub mod root;
 #[cfg(feature = "datafusion")]
 pub mod session;

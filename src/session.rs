@@ -18,7 +18,10 @@ use crate::datasource::stores::LazyStoreRegistry;
 
 /// The session configuration hepfusion starts from.
 pub fn session_config() -> SessionConfig {
-    let mut cfg = SessionConfig::new().with_information_schema(true).with_collect_statistics(true);
+    let mut cfg = SessionConfig::new()
+        .with_information_schema(true)
+        .with_collect_statistics(true)
+        .with_option_extension(crate::ml::registry::MlOptions::default());
     cfg.options_mut().sql_parser.dialect = Dialect::DuckDB;
     // ROOT branch names are case-sensitive (NJet, Jet_pt, MET_pt): keep identifiers as written.
     cfg.options_mut().sql_parser.enable_ident_normalization = false;
@@ -50,6 +53,7 @@ pub fn new_context_with_config(cfg: SessionConfig) -> Result<SessionContext> {
     hepfusion_udfs::register_all(&mut state)?;
     let ctx = SessionContext::new_with_state(state).enable_url_table();
     ctx.register_udtf("read_root", Arc::new(ReadRoot));
+    crate::ml::register(&ctx);
     Ok(ctx)
 }
 

@@ -2,7 +2,6 @@
 //! without `CREATE EXTERNAL TABLE`.
 
 use std::collections::HashMap;
-use std::future::Future;
 use std::sync::Arc;
 
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
@@ -12,6 +11,7 @@ use datafusion::execution::SessionState;
 use datafusion::logical_expr::Expr;
 
 use super::format::RootFormat;
+use crate::blocking::block_on;
 use super::options::RootOptions;
 
 #[derive(Debug, Default)]
@@ -31,23 +31,6 @@ fn string_arg(exprs: &[Expr], i: usize, what: &str) -> Result<Option<String>> {
             "read_root: argument {} ({what}) must be a constant string, got {e}; {USAGE}",
             i + 1
         ))),
-    }
-}
-
-/// Runs planning-time async work (schema inference) from the synchronous UDTF call.
-fn block_on<T: Send + 'static>(fut: impl Future<Output = Result<T>> + Send + 'static) -> Result<T> {
-    use tokio::runtime::{Handle, RuntimeFlavor};
-    match Handle::try_current() {
-        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => tokio::task::block_in_place(|| h.block_on(fut)),
-        _ => std::thread::spawn(move || {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| DataFusionError::External(Box::new(e)))?
-                .block_on(fut)
-        })
-        .join()
-        .map_err(|_| DataFusionError::Execution("read_root: schema inference thread failed".into()))?,
     }
 }
 

@@ -17,7 +17,8 @@ import features as F
 from conftest import REPO, hepfusion_binary, run_pipeline
 
 SHARED = REPO.parent / "shared" / "data"
-OUTPUTS = ["cutflow.csv", "events.parquet", "hlf_scaler.parquet", "particle_scaler.parquet", "test.parquet", "train.parquet"]
+OUTPUTS = ["cutflow.csv", "events.parquet", "hlf_scaler.parquet", "particle_scaler.parquet", "test.parquet", "train.parquet",
+           "metrics.csv"]
 
 
 @pytest.fixture(scope="module")
@@ -103,6 +104,23 @@ def test_datasets_are_scaled_by_the_training_split_and_disjoint(pipeline_out):
     # Shuffled: labels are not in blocks.
     labels = train.column("label").to_numpy()
     assert (np.diff(labels) != 0).sum() > len(labels) / 4
+
+
+def test_the_three_classifiers_are_trained_evaluated_and_plotted(pipeline_out):
+    rows = list(csv.DictReader(open(pipeline_out / "metrics.csv")))
+    assert sorted(r["model"] for r in rows) == ["hlf_dnn", "inclusive", "particle_gru"]
+    test_events = len(pq.read_table(pipeline_out / "test.parquet"))
+    for r in rows:
+        assert int(r["test_events"]) == test_events
+        # A few hundred generated events and five epochs: better than chance, not more.
+        for c in ("auc_qcd", "auc_ttbar", "auc_wjets"):
+            assert 0.55 < float(r[c]) <= 1.0, (r["model"], c, r[c])
+        assert float(r["accuracy"]) > 0.4, r
+    for name in ("hlf_dnn", "particle_gru", "inclusive"):
+        assert (pipeline_out / "models" / f"{name}.model").stat().st_size > 1000
+    for plot in ("roc_qcd", "roc_ttbar", "roc_wjets", "loss"):
+        text = (pipeline_out / "plots" / f"{plot}.svg").read_text()
+        assert text.startswith("<svg") and text.count("<polyline") >= 3, plot
 
 
 def raw_keys_from_events(events):

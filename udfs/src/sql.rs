@@ -12,16 +12,22 @@
 //! And a comparison as a function argument, `roc_auc(score, label = 1)`, which the DuckDB
 //! dialect reads as a named argument `label`, is a comparison again (named arguments keep
 //! working with `=>`).
+//!
+//! DataFusion 55 refuses named arguments of table functions (apache/datafusion#17379). Ours
+//! take options by name (`train_classifier('m', 'train', epochs => 5)`), so each named
+//! argument `k => v` (or `k = v`) of a table function becomes the argument
+//! `named_struct('k', v)`, which the planner folds into a one-field struct literal that
+//! [`named_table_args`] reads back.
 
 use std::ops::ControlFlow;
 
 use datafusion::common::{DataFusionError, Result};
-use datafusion::execution::context::SessionContext;
+use datafusion::execution::context::{SessionContext, SessionState};
 use datafusion::prelude::DataFrame;
 use datafusion::sql::parser::{CopyToSource, DFParserBuilder, Statement as DFStatement};
 use datafusion::sql::sqlparser::ast::{
-    AccessExpr, BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArgOperator, FunctionArguments, Ident, Subscript, Value,
-    VisitMut, VisitorMut,
+    AccessExpr, BinaryOperator, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgOperator, FunctionArgumentList,
+    FunctionArguments, Ident, ObjectName, Subscript, TableFactor, Value, VisitMut, VisitorMut,
 };
 use datafusion::sql::sqlparser::dialect::{dialect_from_str, Dialect};
 use datafusion::sql::sqlparser::keywords::Keyword;
@@ -30,7 +36,13 @@ use datafusion::sql::sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer, Wor
 /// Parses `sql` with the session's dialect into statements, with lambda field access
 /// rewritten (see the module docs).
 pub fn parse_statements(ctx: &SessionContext, sql: &str) -> Result<Vec<DFStatement>> {
-    let options = ctx.state().config().options().sql_parser.clone();
+    parse_statements_with(&ctx.state(), sql)
+}
+
+/// [`parse_statements`] for code that holds a session state rather than a context (table
+/// functions that take a query as an argument).
+pub fn parse_statements_with(state: &SessionState, sql: &str) -> Result<Vec<DFStatement>> {
+    let options = state.config().options().sql_parser.clone();
     let dialect = dialect_from_str(options.dialect.to_string())
         .ok_or_else(|| DataFusionError::Plan(format!("unknown SQL dialect {}", options.dialect)))?;
     let tokens = exists_calls_as_functions(dialect.as_ref(), sql)?;
@@ -145,12 +157,62 @@ impl VisitorMut for LambdaFields {
         ControlFlow::Continue(())
     }
 
+    fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
+        if let TableFactor::Table { args: Some(args), .. } = factor {
+            for a in args.args.iter_mut() {
+                if let FunctionArg::Named { name, arg: FunctionArgExpr::Expr(value), .. } = a {
+                    let key = Expr::value(Value::SingleQuotedString(name.value.clone()));
+                    let call = Function {
+                        name: ObjectName::from(vec![Ident::new("named_struct")]),
+                        uses_odbc_syntax: false,
+                        parameters: FunctionArguments::None,
+                        args: FunctionArguments::List(FunctionArgumentList {
+                            duplicate_treatment: None,
+                            args: vec![
+                                FunctionArg::Unnamed(FunctionArgExpr::Expr(key)),
+                                FunctionArg::Unnamed(FunctionArgExpr::Expr(value.clone())),
+                            ],
+                            clauses: vec![],
+                        }),
+                        filter: None,
+                        null_treatment: None,
+                        over: None,
+                        within_group: vec![],
+                    };
+                    *a = FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Function(call)));
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
         if matches!(expr, Expr::Lambda(_)) {
             self.scopes.pop();
         }
         ControlFlow::Continue(())
     }
+}
+
+/// Splits the planned arguments of a table function into the positional ones and the named
+/// ones (`k => v`, which arrive as one-field struct literals, see the module docs).
+pub fn named_table_args(
+    args: &[datafusion::logical_expr::Expr],
+) -> (Vec<&datafusion::logical_expr::Expr>, Vec<(String, datafusion::common::ScalarValue)>) {
+    use datafusion::common::ScalarValue;
+    use datafusion::logical_expr::Expr as LExpr;
+    let mut positional = Vec::new();
+    let mut named = Vec::new();
+    for a in args {
+        match a {
+            LExpr::Literal(ScalarValue::Struct(s), _) if s.num_columns() == 1 && datafusion::arrow::array::Array::len(s.as_ref()) == 1 => {
+                let value = ScalarValue::try_from_array(s.column(0), 0).unwrap_or(ScalarValue::Null);
+                named.push((s.fields()[0].name().clone(), value));
+            }
+            _ => positional.push(a),
+        }
+    }
+    (positional, named)
 }
 
 fn field_subscript(field: &Ident) -> AccessExpr {
@@ -198,5 +260,11 @@ mod tests {
         assert_eq!(tree.matches("Named {").count(), 1, "{tree}");
         assert!(tree.contains("op: Eq"), "{tree}");
         assert!(rewritten("SELECT f(x => 2)").contains("f(x => 2)"));
+    }
+
+    #[test]
+    fn named_table_function_arguments_become_structs() {
+        let s = rewritten("SELECT * FROM train_classifier('m', 'train', epochs => 5, model = 'hlf_dnn')");
+        assert!(s.contains("train_classifier('m', 'train', named_struct('epochs', 5), named_struct('model', 'hlf_dnn'))"), "{s}");
     }
 }

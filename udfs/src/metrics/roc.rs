@@ -170,25 +170,36 @@ impl RocAccumulator {
     }
 
     fn points(&self) -> Points {
-        let mut order: Vec<usize> = (0..self.scores.len()).collect();
-        order.sort_by(|&a, &b| self.scores[b].total_cmp(&self.scores[a]));
-        let (mut tp, mut fp) = (0.0, 0.0);
-        let mut p = Points { fps: vec![], tps: vec![], thresholds: vec![] };
-        for (k, &i) in order.iter().enumerate() {
-            if self.positives[i] {
-                tp += 1.0;
-            } else {
-                fp += 1.0;
-            }
-            let last_of_tie = order.get(k + 1).is_none_or(|&j| self.scores[j] != self.scores[i]);
-            if last_of_tie {
-                p.fps.push(fp);
-                p.tps.push(tp);
-                p.thresholds.push(self.scores[i]);
-            }
-        }
-        p
+        points(&self.scores, &self.positives)
     }
+}
+
+/// The area under the ROC curve of `scores` for the rows where `positives` is true, as
+/// scikit-learn's `roc_auc_score` computes it (ties count half); `None` when one of the two
+/// classes is absent. For callers outside SQL, such as the training loop's validation.
+pub fn roc_auc(scores: &[f64], positives: &[bool]) -> Option<f64> {
+    auc(&points(scores, positives))
+}
+
+fn points(scores: &[f64], positives: &[bool]) -> Points {
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+    let (mut tp, mut fp) = (0.0, 0.0);
+    let mut p = Points { fps: vec![], tps: vec![], thresholds: vec![] };
+    for (k, &i) in order.iter().enumerate() {
+        if positives[i] {
+            tp += 1.0;
+        } else {
+            fp += 1.0;
+        }
+        let last_of_tie = order.get(k + 1).is_none_or(|&j| scores[j] != scores[i]);
+        if last_of_tie {
+            p.fps.push(fp);
+            p.tps.push(tp);
+            p.thresholds.push(scores[i]);
+        }
+    }
+    p
 }
 
 /// Trapezoids under the curve through (0, 0) and the points, in units of (N · P).

@@ -1,0 +1,63 @@
+//! Machine learning as SQL: classifiers trained, stored, applied and evaluated by table
+//! functions, on burn's pure-Rust CPU backend.
+//!
+//! - [`network`] and [`gru`]: the SparkDLTrigger models (`hlf_dnn`, `particle_gru`,
+//!   `inclusive`) with a fused GRU over packed sequences;
+//! - [`data`]: Arrow batches → network inputs, with the checks that name column and row;
+//! - [`train`]: the streaming training loop (shuffle buffer, validation,
+//!   early stopping);
+//! - [`model`] and [`registry`]: trained models and their atomic, checksummed files;
+//! - the SQL surface: [`train_fn`] (`train_classifier`), [`predict_fn`] (`predict`,
+//!   `predict_proba`), [`models_fn`] (`models`, `drop_model`), [`tune`] (`tune_classifier`),
+//!   [`plot`] (`plot_lines`).
+//!
+//! The evaluation aggregates (`roc_auc`, `roc_curve`, `confusion_matrix`, `fpr_at_tpr`,
+//! `accuracy`) live in `hepfusion-udfs`, usable without this module.
+
+pub mod args;
+pub mod data;
+pub mod gru;
+pub mod input;
+pub mod model;
+pub mod models_fn;
+pub mod network;
+pub mod plot;
+pub mod predict_fn;
+pub mod progress;
+pub mod registry;
+pub mod scaler;
+pub mod task;
+pub mod train;
+pub mod train_fn;
+pub mod tune;
+
+use std::sync::Arc;
+
+use datafusion::prelude::SessionContext;
+
+/// Written into every model file; a file from another burn is refused rather than misread.
+pub const BURN_VERSION: &str = "0.22.1";
+
+/// Registers the ML table functions and `predict_proba` in `ctx`.
+pub fn register(ctx: &SessionContext) {
+    ctx.register_udtf("train_classifier", Arc::new(train_fn::TrainClassifier));
+    ctx.register_udtf("predict", Arc::new(predict_fn::Predict));
+    ctx.register_udtf("models", Arc::new(models_fn::Models));
+    ctx.register_udtf("drop_model", Arc::new(models_fn::DropModel));
+    ctx.register_udtf("tune_classifier", Arc::new(tune::TuneClassifier));
+    ctx.register_udtf("plot_lines", Arc::new(plot::PlotLines));
+    ctx.register_udf(predict_fn::PredictProba::udf().as_ref().clone());
+}
+
+/// One line per epoch for logs and the progress bar.
+pub fn describe_epoch(r: &train::EpochReport) -> String {
+    let mut s = format!("epoch {:>3}  loss {:.4}", r.epoch, r.train_loss);
+    if let (Some(l), Some(a)) = (r.val_loss, r.val_accuracy) {
+        s += &format!("  val_loss {l:.4}  val_acc {a:.4}");
+    }
+    if !r.val_auc.is_empty() {
+        let aucs: Vec<String> = r.val_auc.iter().map(|a| a.map_or("-".into(), |a| format!("{a:.4}"))).collect();
+        s += &format!("  val_auc [{}]", aucs.join(", "));
+    }
+    s + &format!("  {:.0} rows/s", r.rows_per_s)
+}

@@ -1,0 +1,152 @@
+//! Inference: `predict_proba('name', features..., [sequence])` in any SELECT, and
+//! `predict('name', 'table or query')`, the input with one probability column per class and
+//! the predicted class. `predict` is a view over `predict_proba`, so it runs in the input's
+//! partitions, in parallel, streaming, with DataFusion's projection pushdown.
+
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, Float32Builder, ListBuilder, RecordBatch};
+use arrow::datatypes::{DataType, Field, Schema};
+use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
+use datafusion::common::{exec_err, plan_err, Result, ScalarValue};
+use datafusion::config::ConfigOptions;
+use datafusion::datasource::ViewTable;
+use datafusion::functions_nested::expr_fn::{array_element, array_max, array_position};
+use datafusion::logical_expr::{
+    col, lit, ColumnarValue, Expr, LogicalPlanBuilder, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+};
+
+use super::args::Args;
+use super::input::{input_plan, state_of};
+use super::registry::{self, MlOptions};
+
+/// `predict_proba('model', x1, ..., xn [, sequence])`: the class probabilities of each row
+/// as a list in the model's class order (`models()` lists it). The arguments are the model's
+/// feature columns in training order, then its sequence column.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct PredictProba {
+    signature: Signature,
+}
+
+impl Default for PredictProba {
+    fn default() -> Self {
+        // Stable: the same within a query; a model may be retrained between queries.
+        Self { signature: Signature::user_defined(Volatility::Stable) }
+    }
+}
+
+impl PredictProba {
+    pub const NAME: &'static str = "predict_proba";
+
+    pub fn udf() -> Arc<ScalarUDF> {
+        Arc::new(ScalarUDF::new_from_impl(Self::default()))
+    }
+}
+
+fn model_dir(config: &ConfigOptions) -> std::path::PathBuf {
+    registry::model_dir(config.extensions.get::<MlOptions>().unwrap_or(&MlOptions::default()))
+}
+
+impl ScalarUDFImpl for PredictProba {
+    fn name(&self) -> &str {
+        Self::NAME
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn coerce_types(&self, types: &[DataType]) -> Result<Vec<DataType>> {
+        if types.len() < 2 {
+            return plan_err!("predict_proba('model', feature columns..., [sequence column]) needs a model name and the model's inputs");
+        }
+        let mut out = types.to_vec();
+        out[0] = DataType::Utf8;
+        Ok(out)
+    }
+
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::List(Arc::new(Field::new_list_field(DataType::Float32, false))))
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let name = match &args.args[0] {
+            ColumnarValue::Scalar(s) => match s.try_as_str() {
+                Some(Some(n)) => n.to_string(),
+                _ => return exec_err!("predict_proba: argument 1 must be a model name, got {s}"),
+            },
+            ColumnarValue::Array(_) => return exec_err!("predict_proba: argument 1 (the model name) must be a constant"),
+        };
+        let model = registry::load(&model_dir(&args.config_options), &name)?;
+        let spec = &model.info.input;
+        let names: Vec<&String> = spec.features.iter().chain(spec.sequence.iter()).collect();
+        let inputs = &args.args[1..];
+        if inputs.len() != names.len() {
+            return exec_err!(
+                "predict_proba: model '{name}' takes {} inputs ({}), got {}",
+                names.len(),
+                names.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+                inputs.len()
+            );
+        }
+        let n = args.number_rows;
+        let arrays: Vec<ArrayRef> = inputs.iter().map(|a| a.to_array(n)).collect::<Result<_>>()?;
+        let fields: Vec<Field> = names.iter().zip(&arrays).map(|(name, a)| Field::new(name.as_str(), a.data_type().clone(), true)).collect();
+        let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)?;
+        model.info.input.check(&batch.schema(), false).map_err(|e| datafusion::error::DataFusionError::Execution(format!("predict_proba: model '{name}': {e}")))?;
+        let columns = model.decode(&batch, false, 0)?;
+        let p = model.probabilities(&columns)?;
+        let k = model.info.classes.len();
+        let mut out = ListBuilder::with_capacity(Float32Builder::with_capacity(p.len()), n).with_field(Arc::new(Field::new_list_field(DataType::Float32, false)));
+        for row in p.chunks_exact(k) {
+            out.values().append_slice(row);
+            out.append(true);
+        }
+        Ok(ColumnarValue::Array(Arc::new(out.finish())))
+    }
+}
+
+const USAGE: &str = "predict('model', 'table or query')";
+
+/// `predict('model', 'input')`: the input's columns, `p_<class>` per class, and `predicted`,
+/// the index of the most probable class (comparable with the label).
+#[derive(Debug, Default)]
+pub struct Predict;
+
+impl TableFunctionImpl for Predict {
+    fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
+        let a = Args::parse("predict", USAGE, args.exprs(), &[])?;
+        if a.positional_count() != 2 {
+            return plan_err!("predict takes a model name and an input; usage: {USAGE}");
+        }
+        let (name, input) = (a.string_at(0, "model name")?, a.string_at(1, "input")?);
+        let state = state_of(args.session(), "predict")?;
+        let model = registry::load(&model_dir(state.config_options()), &name)?;
+        let plan = input_plan(&state, "predict", &input)?;
+        let schema = plan.schema().clone();
+        model.info.input.check(schema.as_arrow(), false).map_err(|e| datafusion::error::DataFusionError::Plan(format!("predict: model '{name}': {e}")))?;
+
+        let spec = &model.info.input;
+        let mut call_args = vec![lit(ScalarValue::Utf8(Some(name.clone())))];
+        call_args.extend(spec.features.iter().chain(spec.sequence.iter()).map(|c| Expr::Column(datafusion::common::Column::from_name(c))));
+        let proba = PredictProba::udf().call(call_args).alias("__hepfusion_proba");
+        let input_columns: Vec<Expr> = schema.columns().into_iter().map(Expr::Column).collect();
+        let mut outputs = input_columns.clone();
+        for (i, class) in model.info.classes.iter().enumerate() {
+            let column = format!("p_{class}");
+            if schema.has_column_with_unqualified_name(&column) {
+                return plan_err!("predict: the input already has a column '{column}'; select the other columns only");
+            }
+            outputs.push(array_element(col("__hepfusion_proba"), lit(i as i64 + 1)).alias(column));
+        }
+        if schema.has_column_with_unqualified_name("predicted") {
+            return plan_err!("predict: the input already has a column 'predicted'");
+        }
+        let argmax = array_position(col("__hepfusion_proba"), array_max(col("__hepfusion_proba")), lit(1i64)) - lit(1u64);
+        outputs.push(datafusion::logical_expr::cast(argmax, DataType::Int64).alias("predicted"));
+        let mut with_proba = input_columns;
+        with_proba.push(proba);
+        let view = LogicalPlanBuilder::from(plan).project(with_proba)?.project(outputs)?.build()?;
+        Ok(Arc::new(ViewTable::new(view, None)))
+    }
+}

@@ -1,0 +1,213 @@
+//! `train_classifier('name', 'input', option => value, ...)`: trains a model on a table or
+//! query, returns one row per epoch as the epochs finish, and stores the model in the
+//! registry when the last epoch is done. Dropping the result early (Ctrl-C, a LIMIT) cancels
+//! the training and leaves the registry as it was.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, Float64Array, Float64Builder, Int64Array, ListBuilder, RecordBatch};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
+use datafusion::common::{exec_err, DataFusionError, Result};
+use datafusion::execution::SessionState;
+use datafusion::logical_expr::LogicalPlan;
+
+use super::args::{sizes, Args};
+use super::data::InputSpec;
+use super::input::{input_plan, state_of, PlanSource};
+use super::model::{Model, ModelInfo};
+use super::network::Architecture;
+use super::progress::Progress;
+use super::registry::{self, check_name, MlOptions};
+use super::task::{task_table, Rows as Output};
+use super::train::{train, EpochReport, Observer, TrainOptions};
+
+const USAGE: &str = "train_classifier('name', 'table or query', model => 'hlf_dnn' | 'particle_gru' | 'inclusive', label => 'label', \
+features => 'a, b, ...', sequence => 'particles', classes => 'qcd, ttbar, wjets', epochs => 5, batch_size => 128, \
+learning_rate => 0.001, optimizer => 'adam', validation => 0.1, seed => 42, patience => 0, scale => 'none', hidden => '50, 20, 10', \
+gru_units => 50, dropout => 0.2, max_length => 801, shuffle_buffer => 16384)";
+
+pub const TRAIN_OPTIONS: &[&str] = &[
+    "model", "label", "features", "sequence", "classes", "epochs", "batch_size", "learning_rate", "optimizer", "validation", "seed",
+    "patience", "scale", "hidden", "gru_units", "dropout", "max_length", "shuffle_buffer",
+];
+
+#[derive(Debug, Default)]
+pub struct TrainClassifier;
+
+/// Everything one training needs, resolved at planning time so that mistakes in the
+/// arguments or the input's columns are planning errors.
+#[derive(Clone, Debug)]
+pub struct TrainingJob {
+    pub name: String,
+    pub query: String,
+    pub input: LogicalPlan,
+    pub state: SessionState,
+    pub architecture: Architecture,
+    pub spec: InputSpec,
+    pub options: TrainOptions,
+    pub classes: Option<Vec<String>>,
+    pub dir: PathBuf,
+}
+
+impl TrainingJob {
+    /// Reads the options `args` gives (anything absent keeps its default) for input `query`.
+    pub fn from_args(function: &'static str, name: String, query: String, args: &Args, state: &SessionState) -> Result<Self> {
+        check_name(&name)?;
+        let input = input_plan(state, function, &query)?;
+        let d = TrainOptions::default();
+        let options = TrainOptions {
+            epochs: args.usize("epochs")?.unwrap_or(d.epochs),
+            batch_size: args.usize("batch_size")?.unwrap_or(d.batch_size),
+            learning_rate: args.float("learning_rate")?.unwrap_or(d.learning_rate),
+            optimizer: args.string("optimizer")?.unwrap_or(d.optimizer),
+            validation: args.float("validation")?.unwrap_or(d.validation),
+            seed: args.usize("seed")?.map(|s| s as u64).unwrap_or(d.seed),
+            patience: args.usize("patience")?.unwrap_or(d.patience),
+            shuffle_buffer: args.usize("shuffle_buffer")?.unwrap_or(d.shuffle_buffer),
+            scale: args.string("scale")?.unwrap_or(d.scale),
+        };
+        options.check()?;
+        let kind = args.string("model")?.unwrap_or_else(|| "hlf_dnn".into());
+        let label = args.string("label")?.unwrap_or_else(|| "label".into());
+        let schema = input.schema().as_arrow().clone();
+        let spec = InputSpec::resolve(&schema, &kind, &label, args.list("features")?, args.string("sequence")?, args.usize("max_length")?)?;
+        let hidden = args.string("hidden")?.map(|h| sizes(function, "hidden", &h)).transpose()?;
+        let classes = args.list("classes")?;
+        if classes.as_ref().is_some_and(|c| c.len() < 2) {
+            return datafusion::common::plan_err!("{function}: classes must name at least two classes");
+        }
+        let architecture = Architecture::new(
+            &kind,
+            spec.features.len(),
+            spec.sequence_width(),
+            classes.as_ref().map_or(0, Vec::len),
+            hidden,
+            args.usize("gru_units")?,
+            args.float("dropout")?,
+        )?;
+        let dir = registry::model_dir(state.config().options().extensions.get::<MlOptions>().unwrap_or(&MlOptions::default()));
+        Ok(Self { name, query, input, state: state.clone(), architecture, spec, options, classes, dir })
+    }
+
+    /// Trains on a thread of its own (`training_thread`), reporting epochs to `observer`;
+    /// stores the model when every epoch is done. Returns it and where it was stored.
+    pub fn run(&self, source: &mut dyn super::train::Source, observer: &mut dyn Observer) -> Result<(Arc<Model>, PathBuf)> {
+        let mut arch = self.architecture.clone();
+        let started = std::time::SystemTime::now();
+        let trained = train(&mut arch, &self.spec, &self.options, self.classes.as_ref().map(Vec::len), source, observer)?;
+        let classes = self.classes.clone().unwrap_or_else(|| (0..arch.classes).map(|c| c.to_string()).collect());
+        let info = ModelInfo {
+            name: self.name.clone(),
+            parameters: arch.parameters(),
+            architecture: arch,
+            input: self.spec.clone(),
+            classes,
+            scaler: trained.scaler,
+            query: self.query.clone(),
+            options: self.options.clone(),
+            training_rows: trained.training_rows,
+            validation_rows: trained.validation_rows,
+            history: trained.history,
+            best_epoch: trained.best_epoch,
+            created: started.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
+            hepfusion_version: env!("CARGO_PKG_VERSION").to_string(),
+            burn_version: super::BURN_VERSION.to_string(),
+        };
+        let model = Arc::new(Model::new(info, trained.network));
+        let path = registry::save(&self.dir, &model)?;
+        Ok((model, path))
+    }
+
+    /// A source that streams the input in a fixed order (call on the runtime).
+    pub fn source(&self) -> PlanSource {
+        PlanSource { state: self.state.clone(), plan: self.input.clone(), runtime: tokio::runtime::Handle::current() }
+    }
+}
+
+impl TableFunctionImpl for TrainClassifier {
+    fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
+        let a = Args::parse("train_classifier", USAGE, args.exprs(), TRAIN_OPTIONS)?;
+        if a.positional_count() != 2 {
+            return datafusion::common::plan_err!("train_classifier takes a model name and an input, then options by name; usage: {USAGE}");
+        }
+        let state = state_of(args.session(), "train_classifier")?;
+        let job = TrainingJob::from_args("train_classifier", a.string_at(0, "model name")?, a.string_at(1, "input")?, &a, &state)?;
+        let job = Arc::new(job);
+        task_table("train_classifier", epoch_schema(), move |schema, tx| {
+            let job = job.clone();
+            Box::pin(async move {
+                let mut source = job.source();
+                let run = tokio::task::spawn_blocking(move || {
+                    let mut observer = Rows { schema, tx, progress: Progress::new(&job.name) };
+                    job.run(&mut source, &mut observer).map(|_| ())
+                });
+                run.await.map_err(|e| DataFusionError::Execution(format!("train_classifier: the training thread failed: {e}")))?
+            })
+        })
+    }
+}
+
+pub fn epoch_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("epoch", DataType::Int64, false),
+        Field::new("train_loss", DataType::Float64, false),
+        Field::new("val_loss", DataType::Float64, true),
+        Field::new("val_accuracy", DataType::Float64, true),
+        Field::new("val_auc", DataType::List(Arc::new(Field::new_list_field(DataType::Float64, true))), false),
+        Field::new("rows_per_s", DataType::Float64, false),
+        Field::new("seconds", DataType::Float64, false),
+    ]))
+}
+
+pub fn epoch_batch(schema: &SchemaRef, reports: &[EpochReport]) -> Result<RecordBatch> {
+    let mut auc = ListBuilder::new(Float64Builder::new());
+    for r in reports {
+        for a in &r.val_auc {
+            auc.values().append_option(*a);
+        }
+        auc.append(true);
+    }
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(Int64Array::from_iter_values(reports.iter().map(|r| r.epoch as i64))),
+        Arc::new(Float64Array::from_iter_values(reports.iter().map(|r| r.train_loss))),
+        Arc::new(Float64Array::from_iter(reports.iter().map(|r| r.val_loss))),
+        Arc::new(Float64Array::from_iter(reports.iter().map(|r| r.val_accuracy))),
+        Arc::new(auc.finish()),
+        Arc::new(Float64Array::from_iter_values(reports.iter().map(|r| r.rows_per_s))),
+        Arc::new(Float64Array::from_iter_values(reports.iter().map(|r| r.seconds))),
+    ];
+    Ok(RecordBatch::try_new(schema.clone(), columns)?)
+}
+
+/// Sends each epoch's row to the query's output; a closed output means the query was
+/// cancelled, which stops the training.
+struct Rows {
+    schema: SchemaRef,
+    tx: Output,
+    progress: Progress,
+}
+
+impl Observer for Rows {
+    fn started(&mut self, training_rows: u64, epochs: usize) {
+        self.progress.start(training_rows, epochs);
+    }
+
+    fn batch(&mut self, epoch: usize, rows: u64, mean_loss: f64) -> Result<()> {
+        if self.tx.is_closed() {
+            return exec_err!("train_classifier: cancelled; the model registry is unchanged");
+        }
+        self.progress.batch(epoch, rows, mean_loss);
+        Ok(())
+    }
+
+    fn epoch(&mut self, report: &EpochReport) -> Result<()> {
+        self.progress.epoch_done(&super::describe_epoch(report));
+        let batch = epoch_batch(&self.schema, std::slice::from_ref(report))?;
+        if self.tx.blocking_send(Ok(batch)).is_err() {
+            return exec_err!("train_classifier: cancelled; the model registry is unchanged");
+        }
+        Ok(())
+    }
+}
