@@ -352,6 +352,6 @@ impl<'a> Rows<'a> {
             }
             Sequences { rows: b, steps, restore: Tensor::<1, Int>::from_data(TensorData::new(restore, [b]), device) }
         });
-        Inputs { features, sequences }
+        Inputs { features, sequences, dropout: None }
     }
 }

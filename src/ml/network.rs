@@ -9,7 +9,7 @@
 //! | `inclusive`    | GRU(50), dropout 0.2   | dropout 0.2       | 25         |
 
 use burn::module::{Initializer, Module};
-use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig};
+use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 use datafusion::common::{plan_err, Result};
@@ -83,7 +83,7 @@ impl Architecture {
             hidden.push(dense(width, h, device));
             width = h;
         }
-        Network { gru, dropout: DropoutConfig::new(self.dropout).init(), hidden, output: dense(width, self.classes, device) }
+        Network { gru, hidden, output: dense(width, self.classes, device) }
     }
 
     /// Number of trainable parameters (2,013 for the spec's `hlf_dnn`, 12,353 for `inclusive`).
@@ -110,8 +110,6 @@ fn dense(input: usize, output: usize, device: &Device) -> Linear {
 #[derive(Module, Debug)]
 pub struct Network {
     gru: Option<PackedGru>,
-    /// Applied to the GRU state and to the features (the inclusive model's two dropouts).
-    dropout: Dropout,
     hidden: Vec<Linear>,
     output: Linear,
 }
@@ -120,17 +118,31 @@ pub struct Network {
 pub struct Inputs {
     pub features: Option<Tensor<2>>,
     pub sequences: Option<Sequences>,
+    /// In training, the dropout masks (0, or 1/(1 − rate)) of the GRU state `[B, H]` and of
+    /// the features `[B, F]` of a sequence model. They are drawn by the training loop from its
+    /// own seeded generator rather than by burn's `Dropout` from flex's process-wide one, so a
+    /// training gives the same weights while others run beside it (`tune_classifier`, the
+    /// three models of `sql/07_train.sql` in one UNION ALL).
+    pub dropout: Option<(Tensor<2>, Tensor<2>)>,
 }
 
 impl Network {
     /// Class logits `[B, classes]` (the loss applies the softmax).
     pub fn forward(&self, inputs: &Inputs) -> Tensor<2> {
         let mut parts = Vec::new();
+        let masks = inputs.dropout.as_ref().filter(|_| self.gru.is_some());
         if let (Some(gru), Some(seq)) = (&self.gru, &inputs.sequences) {
-            parts.push(self.dropout.forward(gru.forward(seq)));
+            let state = gru.forward(seq);
+            parts.push(match masks {
+                Some((m, _)) => state * m.clone(),
+                None => state,
+            });
         }
         if let Some(f) = &inputs.features {
-            parts.push(if self.gru.is_some() { self.dropout.forward(f.clone()) } else { f.clone() });
+            parts.push(match masks {
+                Some((_, m)) => f.clone() * m.clone(),
+                None => f.clone(),
+            });
         }
         let mut x = if parts.len() == 1 { parts.remove(0) } else { Tensor::cat(parts, 1) };
         for layer in &self.hidden {

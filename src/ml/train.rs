@@ -126,9 +126,17 @@ fn is_validation(seed: u64, ordinal: u64, fraction: f64) -> bool {
 struct Rng(u64);
 
 impl Rng {
-    fn below(&mut self, n: usize) -> usize {
+    fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        ((splitmix64(self.0) >> 11) as u128 * n as u128 >> 53) as usize
+        splitmix64(self.0)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        ((self.next() >> 11) as u128 * n as u128 >> 53) as usize
+    }
+
+    fn uniform(&mut self) -> f64 {
+        (self.next() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 }
 
@@ -204,7 +212,11 @@ pub fn train(arch: &mut Architecture, spec: &InputSpec, options: &TrainOptions, 
         // the same weights when trainings run side by side (tune_classifier).
         let _one_at_a_time = INIT.lock().unwrap_or_else(|e| e.into_inner());
         device.seed(options.seed);
-        arch.init(&device)
+        let network = arch.init(&device);
+        // Parameters are initialised lazily, on first use: draw them now, under the lock
+        // (clones share the initialisation, so reading a clone's values is enough).
+        let _ = network.clone().into_record();
+        network
     };
     let mut optim = match options.optimizer.as_str() {
         // Keras' epsilon, so that both frameworks take the same steps.
@@ -219,6 +231,7 @@ pub fn train(arch: &mut Architecture, spec: &InputSpec, options: &TrainOptions, 
     for epoch in 1..=options.epochs {
         let started = std::time::Instant::now();
         let mut rng = Rng(options.seed ^ splitmix64(epoch as u64));
+        let mut dropout_rng = Rng(splitmix64(options.seed) ^ splitmix64(epoch as u64));
         let mut buffer: Vec<Example> = Vec::with_capacity(options.shuffle_buffer.min(1 << 20));
         let mut pool: Vec<Example> = Vec::with_capacity(options.batch_size);
         let (mut loss_sum, mut seen) = (0.0f64, 0u64);
@@ -231,7 +244,16 @@ pub fn train(arch: &mut Architecture, spec: &InputSpec, options: &TrainOptions, 
             }
             let labels: Vec<i64> = batch.iter().map(|e| e.label as i64).collect();
             let targets = Tensor::<1, Int>::from_data(TensorData::new(labels, [batch.len()]), &device);
-            let loss = loss_fn.forward(network.forward(&rows.inputs(arch, &device)), targets);
+            let mut inputs = rows.inputs(arch, &device);
+            if arch.uses_sequence() && arch.dropout > 0.0 {
+                let mut mask = |n: usize| -> Tensor<2> {
+                    let keep = 1.0 / (1.0 - arch.dropout) as f32;
+                    let m: Vec<f32> = (0..batch.len() * n).map(|_| if dropout_rng.uniform() < arch.dropout { 0.0 } else { keep }).collect();
+                    Tensor::<2>::from_data(TensorData::new(m, [batch.len(), n]), &device)
+                };
+                inputs.dropout = Some((mask(arch.gru_units), mask(arch.features.max(1))));
+            }
+            let loss = loss_fn.forward(network.forward(&inputs), targets);
             let value = loss.clone().into_scalar::<f32>() as f64;
             if !value.is_finite() {
                 return exec_err!("the training loss became {value} in epoch {epoch}; lower the learning rate or scale the features (scale => 'standard')");

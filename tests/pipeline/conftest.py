@@ -19,8 +19,12 @@ def hepfusion_binary() -> Path:
     return target / "release" / "hepfusion"
 
 
+# Training epochs: the sample is small (about 100 training events), 20 epochs take 2 s.
+EPOCHS = 20
+
+
 def run_pipeline(data: Path, out: Path, seed: int = 42) -> subprocess.CompletedProcess:
-    return subprocess.run([str(REPO / "sql" / "run"), str(data), str(out), str(seed)],
+    return subprocess.run([str(REPO / "sql" / "run"), str(data), str(out), str(seed), str(EPOCHS)],
                           capture_output=True, text=True, env={**os.environ, "HEPFUSION": str(hepfusion_binary())})
 
 
