@@ -105,6 +105,9 @@ impl Printer {
                 w.finish().map_err(arrow_err)?;
             }
         }
+        // The row count goes to stderr: let the table reach stdout first, so that the two
+        // keep their order when both go to one file or pipe.
+        out.flush()?;
         let is_ddl = batches.iter().all(|b| b.num_columns() == 0);
         if !self.quiet && self.format == Format::Table && !is_ddl {
             eprintln!("{rows} row{} in {:.3} s", if rows == 1 { "" } else { "s" }, elapsed.as_secs_f64());
