@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::gru::Sequences;
 use super::network::{Architecture, Inputs};
+use super::scaler::Scaler;
 
 /// Which columns feed a model, and how.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -152,9 +153,9 @@ pub struct Columns {
 }
 
 impl Columns {
-    /// Decodes `batch`. `classes` is the number of classes labels must lie in, when the label
-    /// is read; `first_row` numbers rows in error messages.
-    pub fn decode(batch: &RecordBatch, spec: &InputSpec, classes: Option<usize>, first_row: u64) -> Result<Self> {
+    /// Decodes `batch`, then scales it with `scaler`. `classes` is the number of classes labels
+    /// must lie in, when the label is read; `first_row` numbers rows in error messages.
+    pub fn decode(batch: &RecordBatch, spec: &InputSpec, classes: Option<usize>, first_row: u64, scaler: Option<&Scaler>) -> Result<Self> {
         let rows = batch.num_rows();
         let n = spec.features.len();
         let mut features = vec![0f32; rows * n];
@@ -205,7 +206,11 @@ impl Columns {
                 Some(labels)
             }
         };
-        Ok(Self { rows, features, sequence, offsets, labels, n_features: n, width })
+        let mut columns = Self { rows, features, sequence, offsets, labels, n_features: n, width };
+        if let Some(s) = scaler {
+            s.apply(&mut columns);
+        }
+        Ok(columns)
     }
 
     pub fn features_of(&self, row: usize) -> &[f32] {

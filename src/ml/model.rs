@@ -75,11 +75,7 @@ impl Model {
     /// Decodes `batch` for this model (applying its scaler); with `labels`, reads and checks
     /// the label column too.
     pub fn decode(&self, batch: &arrow::record_batch::RecordBatch, labels: bool, first_row: u64) -> Result<Columns> {
-        let mut c = Columns::decode(batch, &self.info.input, labels.then_some(self.info.classes.len()), first_row)?;
-        if let Some(s) = &self.info.scaler {
-            s.apply(&mut c);
-        }
-        Ok(c)
+        Columns::decode(batch, &self.info.input, labels.then_some(self.info.classes.len()), first_row, self.info.scaler.as_ref())
     }
 
     /// Class probabilities, `rows × classes` row-major.

@@ -10,11 +10,11 @@ use datafusion::datasource::MemTable;
 
 use super::args::Args;
 use super::input::state_of;
-use super::registry::{self, MlOptions};
+use super::registry;
 
 fn dir_of(args: &TableFunctionArgs, function: &str) -> Result<std::path::PathBuf> {
     let state = state_of(args.session(), function)?;
-    Ok(registry::model_dir(state.config().options().extensions.get::<MlOptions>().unwrap_or(&MlOptions::default())))
+    Ok(registry::model_dir(state.config_options()))
 }
 
 fn strings() -> DataType {

@@ -9,7 +9,6 @@ use arrow::array::{ArrayRef, Float32Builder, ListBuilder, RecordBatch};
 use arrow::datatypes::{DataType, Field, Schema};
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::common::{exec_err, plan_err, Result, ScalarValue};
-use datafusion::config::ConfigOptions;
 use datafusion::datasource::ViewTable;
 use datafusion::functions_nested::expr_fn::{array_element, array_max, array_position};
 use datafusion::logical_expr::{
@@ -18,7 +17,7 @@ use datafusion::logical_expr::{
 
 use super::args::Args;
 use super::input::{input_plan, state_of};
-use super::registry::{self, MlOptions};
+use super::registry;
 
 /// `predict_proba('model', x1, ..., xn [, sequence])`: the class probabilities of each row
 /// as a list in the model's class order (`models()` lists it). The arguments are the model's
@@ -41,10 +40,6 @@ impl PredictProba {
     pub fn udf() -> Arc<ScalarUDF> {
         Arc::new(ScalarUDF::new_from_impl(Self::default()))
     }
-}
-
-fn model_dir(config: &ConfigOptions) -> std::path::PathBuf {
-    registry::model_dir(config.extensions.get::<MlOptions>().unwrap_or(&MlOptions::default()))
 }
 
 impl ScalarUDFImpl for PredictProba {
@@ -77,7 +72,7 @@ impl ScalarUDFImpl for PredictProba {
             },
             ColumnarValue::Array(_) => return exec_err!("predict_proba: argument 1 (the model name) must be a constant"),
         };
-        let model = registry::load(&model_dir(&args.config_options), &name)?;
+        let model = registry::load(&registry::model_dir(&args.config_options), &name)?;
         let spec = &model.info.input;
         let names: Vec<&String> = spec.features.iter().chain(spec.sequence.iter()).collect();
         let inputs = &args.args[1..];
@@ -121,7 +116,7 @@ impl TableFunctionImpl for Predict {
         }
         let (name, input) = (a.string_at(0, "model name")?, a.string_at(1, "input")?);
         let state = state_of(args.session(), "predict")?;
-        let model = registry::load(&model_dir(state.config_options()), &name)?;
+        let model = registry::load(&registry::model_dir(state.config_options()), &name)?;
         let plan = input_plan(&state, "predict", &input)?;
         let schema = plan.schema().clone();
         model.info.input.check(schema.as_arrow(), false).map_err(|e| datafusion::error::DataFusionError::Plan(format!("predict: model '{name}': {e}")))?;

@@ -59,15 +59,19 @@ impl ExtensionOptions for MlOptions {
     fn entries(&self) -> Vec<ConfigEntry> {
         vec![ConfigEntry {
             key: "hepfusion.model_dir".into(),
-            value: Some(model_dir(self).display().to_string()),
+            value: Some(resolve(Some(self)).display().to_string()),
             description: "Directory of the model registry (train_classifier, predict, models)",
         }]
     }
 }
 
-/// The registry directory the options point to.
-pub fn model_dir(o: &MlOptions) -> PathBuf {
-    match (&o.model_dir, std::env::var_os("HEPFUSION_MODEL_DIR")) {
+/// The registry directory of a session with these options.
+pub fn model_dir(config: &datafusion::config::ConfigOptions) -> PathBuf {
+    resolve(config.extensions.get::<MlOptions>())
+}
+
+fn resolve(o: Option<&MlOptions>) -> PathBuf {
+    match (o.and_then(|o| o.model_dir.as_ref()), std::env::var_os("HEPFUSION_MODEL_DIR")) {
         (Some(d), _) => PathBuf::from(d),
         (None, Some(d)) => PathBuf::from(d),
         (None, None) => PathBuf::from("models"),

@@ -165,7 +165,7 @@ fn census(source: &mut dyn Source, spec: &InputSpec, options: &TrainOptions, cla
     let mut first_label = None;
     let mut ordinal = 0u64;
     source.pass(&mut |batch| {
-        let cols = Columns::decode(batch, spec, Some(classes.unwrap_or(u32::MAX as usize)), ordinal)?;
+        let cols = Columns::decode(batch, spec, Some(classes.unwrap_or(u32::MAX as usize)), ordinal, None)?;
         let labels = cols.labels.as_deref().unwrap_or_default();
         let mut keep = Vec::with_capacity(cols.rows);
         for (r, &l) in labels.iter().enumerate() {
@@ -273,11 +273,8 @@ pub fn train(arch: &mut Architecture, spec: &InputSpec, options: &TrainOptions, 
 
         let mut net = Some(network);
         source.pass(&mut |batch| {
-            let mut cols = Columns::decode(batch, spec, Some(arch.classes), ordinal)?;
-            if let Some(s) = &census.scaler {
-                s.apply(&mut cols);
-            }
-            let labels = cols.labels.clone().unwrap_or_default();
+            let cols = Columns::decode(batch, spec, Some(arch.classes), ordinal, census.scaler.as_ref())?;
+            let labels = cols.labels.as_deref().unwrap_or_default();
             for (r, &label) in labels.iter().enumerate() {
                 if is_validation(options.seed, ordinal + r as u64, options.validation) {
                     continue;
@@ -365,10 +362,7 @@ fn validate(network: &Network, arch: &Architecture, spec: &InputSpec, options: &
     let (mut scores, mut labels) = (Vec::<f32>::new(), Vec::<u32>::new());
     let mut ordinal = 0u64;
     source.pass(&mut |batch| {
-        let mut cols = Columns::decode(batch, spec, Some(k), ordinal)?;
-        if let Some(s) = scaler {
-            s.apply(&mut cols);
-        }
+        let cols = Columns::decode(batch, spec, Some(k), ordinal, scaler)?;
         let rows: Vec<usize> = (0..cols.rows).filter(|&r| is_validation(options.seed, ordinal + r as u64, options.validation)).collect();
         scores.extend(probabilities(network, arch, &cols, &rows, &device)?);
         let all = cols.labels.as_deref().unwrap_or_default();

@@ -19,7 +19,7 @@ use super::input::{input_plan, state_of, PlanSource};
 use super::model::{Model, ModelInfo};
 use super::network::Architecture;
 use super::progress::Progress;
-use super::registry::{self, check_name, MlOptions};
+use super::registry::{self, check_name};
 use super::task::{task_table, Rows as Output};
 use super::train::{train, EpochReport, Observer, TrainOptions};
 
@@ -87,7 +87,7 @@ impl TrainingJob {
             args.usize("gru_units")?,
             args.float("dropout")?,
         )?;
-        let dir = registry::model_dir(state.config().options().extensions.get::<MlOptions>().unwrap_or(&MlOptions::default()));
+        let dir = registry::model_dir(state.config_options());
         Ok(Self { name, query, input, state: state.clone(), architecture, spec, options, classes, dir })
     }
 
