@@ -9,6 +9,7 @@ pub mod datasource;
 #[cfg(feature = "datafusion")]
 pub mod ml;
 pub mod root;
+pub mod script_vars;
 #[cfg(feature = "datafusion")]
 pub mod session;
 

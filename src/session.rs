@@ -4,16 +4,19 @@
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 
+use datafusion::catalog::{Session, TableFunction, TableFunctionImpl};
 use datafusion::config::Dialect;
-use datafusion::datasource::provider::DefaultTableFactory;
 use datafusion::error::Result;
 use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
+use datafusion::execution::registry::FunctionRegistry;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
-use datafusion::execution::SessionStateBuilder;
+use datafusion::execution::{SessionState, SessionStateBuilder};
+use datafusion::logical_expr::ScalarUDF;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::datasource::format::RootFormatFactory;
 use crate::datasource::read_root::ReadRoot;
+use crate::datasource::table::RootTableFactory;
 use crate::datasource::stores::LazyStoreRegistry;
 
 /// The session configuration hepfusion starts from.
@@ -34,6 +37,25 @@ pub fn new_context() -> Result<SessionContext> {
 }
 
 pub fn new_context_with_config(cfg: SessionConfig) -> Result<SessionContext> {
+    let state = hepfusion_state(SessionStateBuilder::new().with_config(cfg))?;
+    Ok(SessionContext::new_with_state(state).enable_url_table())
+}
+
+/// The table functions hepfusion registers: `read_root` and the ML functions.
+pub fn table_functions() -> Vec<(&'static str, Arc<dyn TableFunctionImpl>)> {
+    let mut all: Vec<(&'static str, Arc<dyn TableFunctionImpl>)> = vec![("read_root", Arc::new(ReadRoot))];
+    all.extend(crate::ml::table_functions());
+    all
+}
+
+/// Scalar functions beyond `hepfusion_udfs`' (which need the ML registry).
+pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
+    vec![crate::ml::predict_fn::PredictProba::udf()]
+}
+
+/// Completes `builder` into a state with our runtime (remote object stores, memory limit),
+/// the ROOT format and every hepfusion function.
+fn hepfusion_state(builder: SessionStateBuilder) -> Result<SessionState> {
     let mut runtime = RuntimeEnvBuilder::new().with_object_store_registry(Arc::new(LazyStoreRegistry::default()));
     if let Some(limit) = memory_limit()? {
         // Fair: the Parquet writer and merges, which cannot spill, get what they need, and the
@@ -41,20 +63,38 @@ pub fn new_context_with_config(cfg: SessionConfig) -> Result<SessionContext> {
         let pool = TrackConsumersPool::new(FairSpillPool::new(limit), NonZeroUsize::MIN.saturating_add(4));
         runtime = runtime.with_memory_pool(Arc::new(pool));
     }
-    let runtime = runtime.build_arc()?;
-    let mut state = SessionStateBuilder::new()
-        .with_config(cfg)
-        .with_runtime_env(runtime)
+    let table_functions = table_functions().into_iter().map(|(name, f)| (name.to_string(), Arc::new(TableFunction::new(name.to_string(), f))));
+    let mut state = builder
+        .with_runtime_env(runtime.build_arc()?)
         .with_default_features()
         .with_physical_optimizer_rules(hepfusion_udfs::planning::physical_optimizer_rules())
-        .with_table_factory("ROOT".into(), Arc::new(DefaultTableFactory::new()))
+        .with_table_factory("ROOT".into(), Arc::new(RootTableFactory))
+        .with_table_functions(table_functions.collect())
         .build();
     state.register_file_format(Arc::new(RootFormatFactory), true)?;
     hepfusion_udfs::register_all(&mut state)?;
-    let ctx = SessionContext::new_with_state(state).enable_url_table();
-    ctx.register_udtf("read_root", Arc::new(ReadRoot));
-    crate::ml::register(&ctx);
-    Ok(ctx)
+    for f in scalar_functions() {
+        state.register_udf(f)?;
+    }
+    Ok(state)
+}
+
+/// Our state behind the `Session` a table function or table factory is called with: the
+/// session itself when it is ours; for a foreign one (a `datafusion.SessionContext` in Python
+/// calling through FFI) a hepfusion state over the caller's catalogs, so that the tables and
+/// queries named in arguments resolve as the caller sees them, planned with our SQL rules.
+pub fn state_of(session: &dyn Session) -> Result<SessionState> {
+    if let Some(state) = session.as_any().downcast_ref::<SessionState>() {
+        return Ok(state.clone());
+    }
+    let theirs = session.config_options();
+    let mut cfg = session_config().with_create_default_catalog_and_schema(false);
+    let ours = cfg.options_mut();
+    ours.execution.target_partitions = theirs.execution.target_partitions;
+    ours.execution.batch_size = theirs.execution.batch_size;
+    ours.catalog.default_catalog = theirs.catalog.default_catalog.clone();
+    ours.catalog.default_schema = theirs.catalog.default_schema.clone();
+    hepfusion_state(SessionStateBuilder::new().with_config(cfg).with_catalog_list(session.catalog_list()))
 }
 
 /// The memory the operators that can spill (sorts, e.g. the pipeline's global shuffles) may

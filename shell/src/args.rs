@@ -1,7 +1,7 @@
 //! Command-line arguments.
 
 use crate::output::Format;
-use crate::vars::Vars;
+use hepfusion::script_vars::Vars;
 
 pub const USAGE: &str = "usage: hepfusion [-v NAME=VALUE]... [-f FILE.sql]... [-c SQL]... [--format table|csv|tsv|json|ndjson] [--maxrows N] [-q]
 

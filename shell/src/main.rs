@@ -13,7 +13,6 @@ mod logger;
 mod output;
 mod repl;
 mod run;
-mod vars;
 
 use std::process::ExitCode;
 

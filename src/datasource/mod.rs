@@ -10,6 +10,7 @@ pub mod options;
 pub mod read_root;
 pub mod scan;
 pub mod stores;
+pub mod table;
 
 use datafusion::error::DataFusionError;
 

@@ -5,14 +5,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
-use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
 use datafusion::error::{DataFusionError, Result};
-use datafusion::execution::SessionState;
 use datafusion::logical_expr::Expr;
 
-use super::format::RootFormat;
-use crate::blocking::block_on;
 use super::options::RootOptions;
+use super::table::root_table;
+use crate::blocking::block_on;
+use crate::session::state_of;
 
 #[derive(Debug, Default)]
 pub struct ReadRoot;
@@ -54,19 +53,7 @@ impl TableFunctionImpl for ReadRoot {
             map.insert("root.tree".to_string(), tree);
         }
         let opts = RootOptions::from_map(&map)?;
-        let state = args
-            .session()
-            .as_any()
-            .downcast_ref::<SessionState>()
-            .cloned()
-            .ok_or_else(|| DataFusionError::Plan("read_root needs a DataFusion SessionState".into()))?;
-        block_on(async move {
-            let url = ListingTableUrl::parse(&path)?;
-            let listing = ListingOptions::new(Arc::new(RootFormat::new(opts))).with_file_extension(".root");
-            let schema = listing.infer_schema(&state, &url).await?;
-            let cfg = ListingTableConfig::new(url).with_listing_options(listing).with_schema(schema);
-            let table = ListingTable::try_new(cfg)?.with_cache(state.runtime_env().cache_manager.get_file_statistic_cache());
-            Ok(Arc::new(table) as Arc<dyn TableProvider>)
-        })
+        let state = state_of(args.session())?;
+        block_on(async move { root_table(&state, &[path], opts).await })
     }
 }

@@ -6,7 +6,6 @@
 use std::sync::Arc;
 
 use arrow::record_batch::RecordBatch;
-use datafusion::catalog::Session;
 use datafusion::common::{plan_err, DataFusionError, Result};
 use datafusion::execution::{SessionState, TaskContext};
 use datafusion::logical_expr::LogicalPlan;
@@ -16,14 +15,6 @@ use futures::StreamExt;
 
 use super::train::Source;
 use crate::blocking::block_on;
-
-/// The session state behind a table function call.
-pub fn state_of(session: &dyn Session, function: &str) -> Result<SessionState> {
-    match session.as_any().downcast_ref::<SessionState>() {
-        Some(s) => Ok(s.clone()),
-        None => plan_err!("{function} needs a DataFusion SessionState"),
-    }
-}
 
 /// `input` as a SQL query: itself if it reads like one, else `SELECT * FROM input`.
 pub fn input_sql(input: &str) -> String {

@@ -33,23 +33,24 @@ pub mod tune;
 
 use std::sync::Arc;
 
-use datafusion::prelude::SessionContext;
+use datafusion::catalog::TableFunctionImpl;
 
 /// Written into every model file; a file from another burn is refused rather than misread.
 pub const BURN_VERSION: &str = "0.22.1";
 
 /// Registers the ML table functions and `predict_proba` in `ctx`.
-pub fn register(ctx: &SessionContext) {
-    ctx.register_udtf("train_classifier", Arc::new(train_fn::TrainClassifier));
-    ctx.register_udtf("predict", Arc::new(predict_fn::Predict));
-    ctx.register_udtf("models", Arc::new(models_fn::Models));
-    ctx.register_udtf("drop_model", Arc::new(models_fn::DropModel));
-    ctx.register_udtf("tune_classifier", Arc::new(tune::TuneClassifier));
-    ctx.register_udtf("plot_lines", Arc::new(plot::PlotLines));
-    ctx.register_udf(predict_fn::PredictProba::udf().as_ref().clone());
+/// The ML table functions, by SQL name.
+pub fn table_functions() -> Vec<(&'static str, Arc<dyn TableFunctionImpl>)> {
+    vec![
+        ("train_classifier", Arc::new(train_fn::TrainClassifier)),
+        ("predict", Arc::new(predict_fn::Predict)),
+        ("models", Arc::new(models_fn::Models)),
+        ("drop_model", Arc::new(models_fn::DropModel)),
+        ("tune_classifier", Arc::new(tune::TuneClassifier)),
+        ("plot_lines", Arc::new(plot::PlotLines)),
+    ]
 }
 
-/// One line per epoch for logs and the progress bar.
 pub fn describe_epoch(r: &train::EpochReport) -> String {
     let mut s = format!("epoch {:>3}  loss {:.4}", r.epoch, r.train_loss);
     if let (Some(l), Some(a)) = (r.val_loss, r.val_accuracy) {

@@ -9,12 +9,10 @@ use datafusion::common::{plan_err, Result};
 use datafusion::datasource::MemTable;
 
 use super::args::Args;
-use super::input::state_of;
 use super::registry;
 
-fn dir_of(args: &TableFunctionArgs, function: &str) -> Result<std::path::PathBuf> {
-    let state = state_of(args.session(), function)?;
-    Ok(registry::model_dir(state.config_options()))
+fn dir_of(args: &TableFunctionArgs) -> std::path::PathBuf {
+    registry::model_dir(args.session().config_options())
 }
 
 fn strings() -> DataType {
@@ -29,7 +27,7 @@ impl TableFunctionImpl for Models {
         if !args.exprs().is_empty() {
             return plan_err!("models() takes no arguments");
         }
-        let dir = dir_of(&args, "models")?;
+        let dir = dir_of(&args);
         let schema = Arc::new(Schema::new(vec![
             Field::new("name", DataType::Utf8, false),
             Field::new("model", DataType::Utf8, true),
@@ -106,7 +104,7 @@ impl TableFunctionImpl for DropModel {
             return plan_err!("drop_model takes one model name; usage: {DROP_USAGE}");
         }
         let name = a.string_at(0, "model name")?;
-        let dropped = registry::drop_model(&dir_of(&args, "drop_model")?, &name, a.bool("if_exists")?.unwrap_or(false))?;
+        let dropped = registry::drop_model(&dir_of(&args), &name, a.bool("if_exists")?.unwrap_or(false))?;
         let schema = Arc::new(Schema::new(vec![Field::new("name", DataType::Utf8, false), Field::new("dropped", DataType::Boolean, false)]));
         let batch = RecordBatch::try_new(
             schema.clone(),

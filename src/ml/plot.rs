@@ -17,7 +17,8 @@ use datafusion::physical_plan::collect;
 use plotters::prelude::*;
 
 use super::args::Args;
-use super::input::{input_plan, state_of};
+use super::input::input_plan;
+use crate::session::state_of;
 use super::task::task_table;
 
 const USAGE: &str = "plot_lines('file.svg', 'table or query', x => 'column', y => 'column' [, series => 'column', title => '...', \
@@ -49,7 +50,7 @@ impl TableFunctionImpl for PlotLines {
         if path.extension().and_then(|e| e.to_str()) != Some("svg") {
             return plan_err!("plot_lines writes SVG: the file name must end in .svg, got '{}'", path.display());
         }
-        let state = state_of(args.session(), "plot_lines")?;
+        let state = state_of(args.session())?;
         let input = input_plan(&state, "plot_lines", &a.string_at(1, "input")?)?;
         let (Some(x), Some(y)) = (a.string("x")?, a.string("y")?) else {
             return plan_err!("plot_lines needs x => 'column' and y => 'column'; usage: {USAGE}");

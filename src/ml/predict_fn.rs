@@ -5,19 +5,22 @@
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, Float32Builder, ListBuilder, RecordBatch};
-use arrow::datatypes::{DataType, Field, Schema};
-use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
+use arrow::array::{Array, ArrayRef, AsArray, Float32Builder, ListBuilder, RecordBatch};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::common::{exec_err, plan_err, Result, ScalarValue};
 use datafusion::datasource::ViewTable;
 use datafusion::functions_nested::expr_fn::{array_element, array_max, array_position};
 use datafusion::logical_expr::{
-    col, lit, ColumnarValue, Expr, LogicalPlanBuilder, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+    col, lit, ColumnarValue, Expr, LogicalPlan, LogicalPlanBuilder, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+    TableProviderFilterPushDown, TableType, Volatility,
 };
+use datafusion::physical_plan::ExecutionPlan;
 
 use super::args::Args;
-use super::input::{input_plan, state_of};
+use super::input::input_plan;
 use super::registry;
+use crate::session::state_of;
 
 /// `predict_proba('model', x1, ..., xn [, sequence])`: the class probabilities of each row
 /// as a list in the model's class order (`models()` lists it). The arguments are the model's
@@ -70,7 +73,11 @@ impl ScalarUDFImpl for PredictProba {
                 Some(Some(n)) => n.to_string(),
                 _ => return exec_err!("predict_proba: argument 1 must be a model name, got {s}"),
             },
-            ColumnarValue::Array(_) => return exec_err!("predict_proba: argument 1 (the model name) must be a constant"),
+            // A literal arrives as an array through DataFusion's FFI (Python's `datafusion`).
+            ColumnarValue::Array(a) => match constant_string(a.as_ref()) {
+                Some(n) => n,
+                None => return exec_err!("predict_proba: argument 1 (the model name) must be a constant"),
+            },
         };
         let model = registry::load(&registry::model_dir(&args.config_options), &name)?;
         let spec = &model.info.input;
@@ -101,6 +108,14 @@ impl ScalarUDFImpl for PredictProba {
     }
 }
 
+/// The one value of a string array whose rows all hold the same non-null string.
+fn constant_string(a: &dyn Array) -> Option<String> {
+    let strings = arrow::compute::cast(a, &DataType::Utf8).ok()?;
+    let strings = strings.as_string::<i32>();
+    let first = strings.iter().next()??;
+    strings.iter().all(|s| s == Some(first)).then(|| first.to_string())
+}
+
 const USAGE: &str = "predict('model', 'table or query')";
 
 /// `predict('model', 'input')`: the input's columns, `p_<class>` per class, and `predicted`,
@@ -115,7 +130,7 @@ impl TableFunctionImpl for Predict {
             return plan_err!("predict takes a model name and an input; usage: {USAGE}");
         }
         let (name, input) = (a.string_at(0, "model name")?, a.string_at(1, "input")?);
-        let state = state_of(args.session(), "predict")?;
+        let state = state_of(args.session())?;
         let model = registry::load(&registry::model_dir(state.config_options()), &name)?;
         let plan = input_plan(&state, "predict", &input)?;
         let schema = plan.schema().clone();
@@ -142,6 +157,35 @@ impl TableFunctionImpl for Predict {
         let mut with_proba = input_columns;
         with_proba.push(proba);
         let view = LogicalPlanBuilder::from(plan).project(with_proba)?.project(outputs)?.build()?;
-        Ok(Arc::new(ViewTable::new(view, None)))
+        Ok(Arc::new(OurView(ViewTable::new(view, None))))
+    }
+}
+
+/// The prediction view, always planned by a hepfusion state ([`state_of`]): a foreign session
+/// (Python's `datafusion` through FFI) would otherwise have to serialise the plan, our UDF
+/// included, across the FFI and call it back batch by batch.
+#[derive(Debug)]
+struct OurView(ViewTable);
+
+#[async_trait::async_trait]
+impl TableProvider for OurView {
+    fn schema(&self) -> SchemaRef {
+        self.0.schema()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::View
+    }
+
+    fn get_logical_plan(&self) -> Option<std::borrow::Cow<'_, LogicalPlan>> {
+        self.0.get_logical_plan()
+    }
+
+    fn supports_filters_pushdown(&self, filters: &[&Expr]) -> Result<Vec<TableProviderFilterPushDown>> {
+        self.0.supports_filters_pushdown(filters)
+    }
+
+    async fn scan(&self, session: &dyn Session, projection: Option<&Vec<usize>>, filters: &[Expr], limit: Option<usize>) -> Result<Arc<dyn ExecutionPlan>> {
+        self.0.scan(&state_of(session)?, projection, filters, limit).await
     }
 }

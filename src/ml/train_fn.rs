@@ -15,7 +15,8 @@ use datafusion::logical_expr::LogicalPlan;
 
 use super::args::{sizes, Args};
 use super::data::InputSpec;
-use super::input::{input_plan, state_of, PlanSource};
+use super::input::{input_plan, PlanSource};
+use crate::session::state_of;
 use super::model::{Model, ModelInfo};
 use super::network::Architecture;
 use super::progress::Progress;
@@ -132,7 +133,7 @@ impl TableFunctionImpl for TrainClassifier {
         if a.positional_count() != 2 {
             return datafusion::common::plan_err!("train_classifier takes a model name and an input, then options by name; usage: {USAGE}");
         }
-        let state = state_of(args.session(), "train_classifier")?;
+        let state = state_of(args.session())?;
         let job = TrainingJob::from_args("train_classifier", a.string_at(0, "model name")?, a.string_at(1, "input")?, &a, &state)?;
         let job = Arc::new(job);
         task_table("train_classifier", epoch_schema(), move |schema, tx| {
@@ -203,7 +204,7 @@ impl Observer for Rows {
     }
 
     fn epoch(&mut self, report: &EpochReport) -> Result<()> {
-        self.progress.epoch_done(&super::describe_epoch(report));
+        self.progress.epoch_done(report);
         let batch = epoch_batch(&self.schema, std::slice::from_ref(report))?;
         if self.tx.blocking_send(Ok(batch)).is_err() {
             return exec_err!("train_classifier: cancelled; the model registry is unchanged");

@@ -18,7 +18,7 @@ use datafusion::common::{exec_err, plan_err, DataFusionError, Result, ScalarValu
 use datafusion::physical_plan::{collect, ExecutionPlan};
 
 use super::args::{sizes, split_list, Args};
-use super::input::state_of;
+use crate::session::state_of;
 use super::network::Architecture;
 use super::task::{task_table, Rows};
 use super::train::{train, EpochReport, Observer, Source};
@@ -66,7 +66,7 @@ impl TableFunctionImpl for TuneClassifier {
         if a.positional_count() != 1 {
             return plan_err!("tune_classifier takes an input, then options by name; usage: {USAGE}");
         }
-        let state = state_of(args.session(), "tune_classifier")?;
+        let state = state_of(args.session())?;
         // The options outside the grid, checked by the same code as train_classifier's; the
         // grid values are read below.
         let fixed = Args::parse("tune_classifier", USAGE, &without(args.exprs(), GRID), TRAIN_OPTIONS)?;

@@ -11,9 +11,8 @@ use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields, Int64Type}
 use datafusion::common::{exec_err, plan_err, Result, ScalarValue};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl};
-use datafusion::physical_expr::expressions::Literal;
 
-use crate::scalar::{aggregate_common, aggregate_function, as_f64, check_arity, common_float, float_result, scalar_common, scalar_function, union_nulls};
+use crate::scalar::{aggregate_common, aggregate_function, as_f64, check_arity, common_float, constant_argument, float_result, scalar_common, scalar_function, union_nulls};
 
 /// Binning of `[lo, hi)` into `n` equal bins.
 #[derive(Debug, Clone, Copy)]
@@ -126,12 +125,6 @@ fn result_fields() -> Fields {
     ])
 }
 
-fn literal(name: &str, e: &Arc<dyn datafusion::physical_expr::PhysicalExpr>, what: &str) -> Result<ScalarValue> {
-    match e.downcast_ref::<Literal>() {
-        Some(l) if !l.value().is_null() => Ok(l.value().clone()),
-        _ => plan_err!("{name}: {what} must be a constant"),
-    }
-}
 
 impl AggregateUDFImpl for Histogram {
     aggregate_common!();
@@ -150,7 +143,12 @@ impl AggregateUDFImpl for Histogram {
     }
 
     fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        let f = |i: usize, what: &str| -> Result<ScalarValue> { literal(Self::NAME, &args.exprs[i], what) };
+        let f = |i: usize, what: &str| -> Result<ScalarValue> {
+            match constant_argument(&args, i) {
+                Some(v) if !v.is_null() => Ok(v),
+                _ => plan_err!("{}: {what} must be a constant", Self::NAME),
+            }
+        };
         let lo = f(1, "lo")?.cast_to(&DataType::Float64)?;
         let hi = f(2, "hi")?.cast_to(&DataType::Float64)?;
         let n = f(3, "nbins")?.cast_to(&DataType::Int64)?;

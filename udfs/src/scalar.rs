@@ -7,7 +7,22 @@ use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array};
 use datafusion::arrow::buffer::NullBuffer;
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Float64Type};
-use datafusion::common::{plan_err, Result};
+use datafusion::common::{plan_err, Result, ScalarValue};
+
+/// The value of an aggregate's constant argument (`histogram(x, 0, 100, 10)`): a literal, or an
+/// expression that evaluates to one scalar without reading a column. The second case is how a
+/// literal arrives through DataFusion's FFI (Python's `datafusion`), as an opaque expression.
+pub(crate) fn constant_argument(args: &datafusion::logical_expr::function::AccumulatorArgs, i: usize) -> Option<ScalarValue> {
+    let e = args.exprs.get(i)?;
+    if let Some(l) = e.downcast_ref::<datafusion::physical_expr::expressions::Literal>() {
+        return Some(l.value().clone());
+    }
+    let empty = datafusion::arrow::record_batch::RecordBatch::new_empty(Arc::new(args.schema.clone()));
+    match e.evaluate(&empty).ok()? {
+        datafusion::logical_expr::ColumnarValue::Scalar(v) => Some(v),
+        datafusion::logical_expr::ColumnarValue::Array(_) => None,
+    }
+}
 
 /// Declares a scalar function struct with its name, aliases and a user-defined signature.
 macro_rules! scalar_function {

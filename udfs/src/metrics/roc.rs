@@ -10,9 +10,8 @@ use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields, Float64Typ
 use datafusion::common::{exec_err, plan_err, Result, ScalarValue};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{Accumulator, AggregateUDFImpl};
-use datafusion::physical_expr::expressions::Literal;
 
-use crate::scalar::as_f64;
+use crate::scalar::{as_f64, constant_argument};
 
 /// Declares an aggregate over `(score, is_positive [, tpr])`: the struct, and its
 /// `AggregateUDFImpl` around a [`RocAccumulator`] computing `Self::output(args)`.
@@ -126,7 +125,7 @@ impl RocCurve {
 
 impl FprAtTpr {
     fn output(args: &AccumulatorArgs) -> Result<Output> {
-        match args.exprs[2].downcast_ref::<Literal>().map(|l| l.value().cast_to(&DataType::Float64)) {
+        match constant_argument(args, 2).map(|v| v.cast_to(&DataType::Float64)) {
             Some(Ok(ScalarValue::Float64(Some(t)))) if (0.0..=1.0).contains(&t) => Ok(Output::FprAt(t)),
             _ => plan_err!("{}: argument 3 (tpr) must be a constant in [0, 1]", Self::NAME),
         }

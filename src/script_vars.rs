@@ -1,6 +1,6 @@
 //! Script variables, so one pipeline script runs on any input and output directory:
-//! `-v name=value` on the command line, `${name}` or `${name:-default}` in the SQL text.
-//! `$${` stands for a literal `${`.
+//! `-v name=value` in the shell, `variables={...}` in Python, `${name}` or `${name:-default}`
+//! in the SQL text. `$${` stands for a literal `${`.
 
 use std::collections::HashMap;
 
@@ -11,12 +11,17 @@ impl Vars {
     /// Parses `name=value`.
     pub fn set(&mut self, assignment: &str) -> Result<(), String> {
         match assignment.split_once('=') {
-            Some((name, value)) if is_name(name) => {
-                self.0.insert(name.to_string(), value.to_string());
-                Ok(())
-            }
+            Some((name, value)) if is_name(name) => self.insert(name, value),
             _ => Err(format!("-v takes NAME=VALUE (NAME of letters, digits and '_'), not '{assignment}'")),
         }
+    }
+
+    pub fn insert(&mut self, name: &str, value: &str) -> Result<(), String> {
+        if !is_name(name) {
+            return Err(format!("'{name}' is not a variable name (letters, digits and '_')"));
+        }
+        self.0.insert(name.to_string(), value.to_string());
+        Ok(())
     }
 
     /// The SQL text with every `${name}` replaced.
@@ -43,7 +48,7 @@ impl Vars {
                 match (self.0.get(name), default) {
                     (Some(v), _) => out.push_str(v),
                     (None, Some(d)) => out.push_str(d),
-                    (None, None) => return Err(format!("variable '{name}' is not set: pass -v {name}=VALUE")),
+                    (None, None) => return Err(format!("variable '{name}' is not set (shell: -v {name}=VALUE)")),
                 }
                 rest = &r[end + 1..];
             } else {
@@ -79,7 +84,7 @@ mod tests {
 
     #[test]
     fn a_missing_variable_is_named() {
-        assert_eq!(vars().substitute("SELECT ${out}").unwrap_err(), "variable 'out' is not set: pass -v out=VALUE");
+        assert_eq!(vars().substitute("SELECT ${out}").unwrap_err(), "variable 'out' is not set (shell: -v out=VALUE)");
         assert!(vars().substitute("SELECT ${out").unwrap_err().contains("unterminated"));
         assert!(vars().substitute("SELECT ${a b}").unwrap_err().contains("not a variable reference"));
     }
@@ -90,6 +95,7 @@ mod tests {
         assert!(v.set("=x").is_err());
         assert!(v.set("novalue").is_err());
         assert!(v.set("a=b=c").is_ok());
+        assert!(v.insert("x y", "1").is_err());
         assert_eq!(v.substitute("${a}").unwrap(), "b=c");
     }
 }

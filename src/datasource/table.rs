@@ -1,0 +1,52 @@
+//! A ROOT file, directory or glob as a `ListingTable`, and the `STORED AS ROOT` table factory.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::catalog::{Session, TableProvider, TableProviderFactory};
+use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::SessionState;
+use datafusion::logical_expr::CreateExternalTable;
+
+use super::format::RootFormat;
+use super::options::RootOptions;
+use crate::session::state_of;
+
+/// The table of the tree chosen by `opts` in the ROOT files at `locations` (files,
+/// directories, globs), its schema inferred from the first location's branches.
+pub async fn root_table(state: &SessionState, locations: &[String], opts: RootOptions) -> Result<Arc<dyn TableProvider>> {
+    let urls = locations.iter().map(|l| ListingTableUrl::parse(l)).collect::<Result<Vec<_>>>()?;
+    let first = urls.first().ok_or_else(|| DataFusionError::Plan("a ROOT table needs a location".into()))?;
+    let listing = ListingOptions::new(Arc::new(RootFormat::new(opts))).with_file_extension(".root");
+    let schema = listing.infer_schema(state, first).await?;
+    let cfg = ListingTableConfig::new_with_multi_paths(urls).with_listing_options(listing).with_schema(schema);
+    let table = ListingTable::try_new(cfg)?.with_cache(state.runtime_env().cache_manager.get_file_statistic_cache());
+    Ok(Arc::new(table))
+}
+
+/// `CREATE EXTERNAL TABLE t STORED AS ROOT LOCATION ... OPTIONS ('root.tree' ...)`, in our
+/// sessions and in foreign ones (Python's `datafusion.SessionContext` through FFI), which
+/// DataFusion's `ListingTableFactory` cannot serve: it needs the caller's `SessionState`.
+#[derive(Debug, Default)]
+pub struct RootTableFactory;
+
+#[async_trait]
+impl TableProviderFactory for RootTableFactory {
+    async fn create(&self, session: &dyn Session, cmd: &CreateExternalTable) -> Result<Arc<dyn TableProvider>> {
+        if !cmd.schema.fields().is_empty() {
+            return Err(DataFusionError::Plan(format!(
+                "CREATE EXTERNAL TABLE {} STORED AS ROOT: the columns come from the tree's branches; leave out the column list",
+                cmd.name
+            )));
+        }
+        if !cmd.table_partition_cols.is_empty() {
+            return Err(DataFusionError::NotImplemented(format!(
+                "CREATE EXTERNAL TABLE {} STORED AS ROOT: PARTITIONED BY is not supported",
+                cmd.name
+            )));
+        }
+        let opts = RootOptions::from_map(&cmd.options)?;
+        root_table(&state_of(session)?, &cmd.locations, opts).await
+    }
+}
