@@ -5,6 +5,8 @@ Facts behind the settings: shared/docs/burn-and-pythia.md section B.
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 CLASSES = {"qcd": 0, "ttbar": 1, "wjets": 2}
@@ -65,8 +67,21 @@ def seeds(base_seed: int, cls: str, chunk: int) -> tuple[int, int]:
     return int(a % 900_000_000) + 1, int(b)
 
 
+def import_pythia():
+    """pythia8mc, imported from this directory: its initialisation executes the files of a
+    directory named `python` in the working directory, and the repository root has one (the
+    Python package), which makes the import fail."""
+    cwd = os.getcwd()
+    os.chdir(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        import pythia8mc
+    finally:
+        os.chdir(cwd)
+    return pythia8mc
+
+
 def make_pythia(cls: str, chunk: int, pythia_seed: int):
-    import pythia8mc
+    pythia8mc = import_pythia()
 
     py = pythia8mc.Pythia("", False)  # no banner
     for s in settings(cls, chunk) + ["Random:setSeed = on", f"Random:seed = {pythia_seed}"]:
