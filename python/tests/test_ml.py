@@ -66,3 +66,19 @@ def test_ml_functions_on_a_datafusion_context(dfctx, tmp_path):
     assert t.column("auc")[0].as_py() > 0.8
     names = dfctx.sql("SELECT name FROM models()").to_arrow_table().column("name").to_pylist()
     assert names == ["dfblobs"]
+
+
+def test_ctrl_c_cancels_a_training_and_leaves_the_registry_as_it_was(ctx):
+    import os
+    import signal
+    import threading
+    import time
+
+    ctx.register("big", blobs(200_000, 5))
+    threading.Timer(1.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+    start = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        ctx.sql("SELECT * FROM train_classifier('interrupted', 'big', epochs => 100)").to_arrow_table()
+    assert time.monotonic() - start < 30
+    assert ctx.sql("SELECT count(*) AS n FROM models()").to_pylist() == [{"n": 0}]
+    assert ctx.sql("SELECT 1 AS still_alive").to_pylist() == [{"still_alive": 1}]
