@@ -66,8 +66,7 @@ impl SessionContext {
             for (i, statement) in statements.into_iter().enumerate() {
                 let what = format!("statement {} of {count}", i + 1);
                 let run = async {
-                    let plan = ctx.state().statement_to_plan(statement).await?;
-                    let df = ctx.execute_logical_plan(plan).await?;
+                    let df = hepfusion_udfs::sql::run_statement(&ctx, statement).await?;
                     let schema = Arc::new(df.schema().as_arrow().clone());
                     Ok::<_, DataFusionError>((schema, df.collect().await?))
                 };

@@ -65,15 +65,13 @@ impl DataFrame {
     #[pyo3(signature = (limit = 20))]
     fn to_string(&self, py: Python<'_>, limit: usize) -> PyResult<String> {
         let df = self.df.clone();
-        let batches = wait(py, async move { df.limit(0, Some(limit))?.collect().await })?;
-        arrow::util::pretty::pretty_format_batches(&batches).map(|t| t.to_string()).map_err(|e| error(e.to_string()))
+        pretty(&wait(py, async move { df.limit(0, Some(limit))?.collect().await })?)
     }
 
     /// The logical and physical plans.
     fn explain(&self, py: Python<'_>) -> PyResult<String> {
         let df = self.df.clone();
-        let batches = wait(py, async move { df.explain(false, false)?.collect().await })?;
-        arrow::util::pretty::pretty_format_batches(&batches).map(|t| t.to_string()).map_err(|e| error(e.to_string()))
+        pretty(&wait(py, async move { df.explain(false, false)?.collect().await })?)
     }
 
     fn count(&self, py: Python<'_>) -> PyResult<usize> {
@@ -114,6 +112,10 @@ impl Schema {
         let schema = FFI_ArrowSchema::try_from(self.0.as_ref()).map_err(|e| error(e.to_string()))?;
         PyCapsule::new_with_value(py, schema, SCHEMA)
     }
+}
+
+fn pretty(batches: &[RecordBatch]) -> PyResult<String> {
+    arrow::util::pretty::pretty_format_batches(batches).map(|t| t.to_string()).map_err(|e| error(e.to_string()))
 }
 
 fn stream_capsule<'py>(py: Python<'py>, reader: Box<dyn RecordBatchReader + Send>) -> PyResult<Bound<'py, PyCapsule>> {

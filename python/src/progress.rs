@@ -10,18 +10,8 @@ use hepfusion::ml::progress::{set_listener, Update};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-struct Owned {
-    model: String,
-    epoch: usize,
-    epochs: usize,
-    rows: u64,
-    rows_per_epoch: u64,
-    loss: f64,
-    epoch_done: Option<String>,
-}
-
 static CALLBACK: Mutex<Option<Py<PyAny>>> = Mutex::new(None);
-static QUEUE: Mutex<VecDeque<Owned>> = Mutex::new(VecDeque::new());
+static QUEUE: Mutex<VecDeque<Update>> = Mutex::new(VecDeque::new());
 
 /// Updates kept for a callback that is not being called (a stream read without our wait):
 /// the oldest go first.
@@ -44,15 +34,7 @@ fn queue(u: &Update) {
     if q.len() >= MAX_QUEUED {
         q.pop_front();
     }
-    q.push_back(Owned {
-        model: u.model.to_string(),
-        epoch: u.epoch,
-        epochs: u.epochs,
-        rows: u.rows,
-        rows_per_epoch: u.rows_per_epoch,
-        loss: u.loss,
-        epoch_done: u.epoch_done.map(str::to_string),
-    });
+    q.push_back(u.clone());
 }
 
 /// Calls the callback with every queued update; an exception in it ends the query.
@@ -60,7 +42,7 @@ pub fn deliver(py: Python<'_>) -> PyResult<()> {
     let Some(callback) = CALLBACK.lock().unwrap_or_else(|e| e.into_inner()).as_ref().map(|c| c.clone_ref(py)) else {
         return Ok(());
     };
-    let updates: Vec<Owned> = QUEUE.lock().unwrap_or_else(|e| e.into_inner()).drain(..).collect();
+    let updates: Vec<Update> = QUEUE.lock().unwrap_or_else(|e| e.into_inner()).drain(..).collect();
     for u in updates {
         let d = PyDict::new(py);
         d.set_item("model", u.model)?;

@@ -18,9 +18,7 @@ pub async fn run_script(ctx: &SessionContext, sql: &str, printer: &mut Printer) 
         let what = format!("statement {} ({})", i + 1, abbreviate(&stmt.to_string(), 240));
         let command = writes_rows(&stmt);
         let fut = async {
-            let plan = ctx.state().statement_to_plan(stmt).await?;
-            let df = ctx.execute_logical_plan(plan).await?;
-            df.collect().await
+            hepfusion_udfs::sql::run_statement(ctx, stmt).await?.collect().await
         };
         let batches = tokio::select! {
             r = fut => r.map_err(|e| e.context(what))?,

@@ -10,10 +10,11 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::train::EpochReport;
 
-/// One progress report of a training.
+/// One progress report of a training. Owned, so a listener can keep it (Python queues them
+/// for the thread that holds the GIL); reports come at most every 200 ms.
 #[derive(Debug, Clone)]
-pub struct Update<'a> {
-    pub model: &'a str,
+pub struct Update {
+    pub model: String,
     pub epoch: usize,
     pub epochs: usize,
     /// Training rows seen in this epoch, of `rows_per_epoch`.
@@ -21,7 +22,7 @@ pub struct Update<'a> {
     pub rows_per_epoch: u64,
     pub loss: f64,
     /// The epoch's summary line when the epoch is complete.
-    pub epoch_done: Option<&'a str>,
+    pub epoch_done: Option<String>,
 }
 
 pub type Listener = Arc<dyn Fn(&Update) + Send + Sync>;
@@ -85,12 +86,12 @@ impl Progress {
         self.bar.println(&line);
         self.bar.reset();
         if let Some(listen) = listener() {
-            listen(&self.update(report.epoch, self.rows_per_epoch, report.train_loss, Some(&line)));
+            listen(&self.update(report.epoch, self.rows_per_epoch, report.train_loss, Some(line)));
         }
     }
 
-    fn update<'a>(&'a self, epoch: usize, rows: u64, loss: f64, epoch_done: Option<&'a str>) -> Update<'a> {
-        Update { model: &self.name, epoch, epochs: self.epochs, rows, rows_per_epoch: self.rows_per_epoch, loss, epoch_done }
+    fn update(&self, epoch: usize, rows: u64, loss: f64, epoch_done: Option<String>) -> Update {
+        Update { model: self.name.clone(), epoch, epochs: self.epochs, rows, rows_per_epoch: self.rows_per_epoch, loss, epoch_done }
     }
 }
 

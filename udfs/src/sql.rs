@@ -80,7 +80,13 @@ pub async fn sql(ctx: &SessionContext, sql: &str) -> Result<DataFrame> {
     if statements.len() != 1 {
         return Err(DataFusionError::Plan(format!("expected one SQL statement, got {}", statements.len())));
     }
-    let plan = ctx.state().statement_to_plan(statements.remove(0)).await?;
+    run_statement(ctx, statements.remove(0)).await
+}
+
+/// Plans one parsed statement and hands it to the context: DDL takes effect, a query is
+/// returned unexecuted.
+pub async fn run_statement(ctx: &SessionContext, statement: DFStatement) -> Result<DataFrame> {
+    let plan = ctx.state().statement_to_plan(statement).await?;
     ctx.execute_logical_plan(plan).await
 }
 

@@ -30,8 +30,7 @@ impl sqllogictest::AsyncDB for Db {
     async fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, DataFusionError> {
         let mut statements = hepfusion_udfs::sql::parse_statements(&self.ctx, sql)?;
         let statement = statements.pop().ok_or_else(|| DataFusionError::Plan("empty statement".into()))?;
-        let plan = self.ctx.state().statement_to_plan(statement).await?;
-        let df = self.ctx.execute_logical_plan(plan).await?;
+        let df = hepfusion_udfs::sql::run_statement(&self.ctx, statement).await?;
         let schema = df.schema().as_arrow().clone();
         let batches = df.collect().await?;
         if schema.fields().is_empty() {
