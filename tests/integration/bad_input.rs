@@ -1,11 +1,9 @@
 //! Corrupt, truncated and missing files: clear errors naming the file, never a panic.
 
-mod support;
-
 use std::path::Path;
 
 use hepfusion::root::{ReaderOptions, Source, TreeReader};
-use support::*;
+use crate::support::*;
 
 async fn read_everything(path: &Path, tree: Option<&str>) -> Result<u64, String> {
     let src = Source::local(path).await.map_err(|e| e.to_string())?;

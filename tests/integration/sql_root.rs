@@ -1,9 +1,7 @@
 //! SQL over ROOT files: `read_root`, `CREATE EXTERNAL TABLE ... STORED AS ROOT`, projections,
 //! LIMIT, statistics, several files per table, subdirectories and counter grouping.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 
 fn ctx() -> datafusion::prelude::SessionContext {
     hepfusion::new_context().expect("context")

@@ -1,11 +1,9 @@
 //! Remote reads over HTTP with range requests, against a real server on loopback.
 
-mod support;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use support::*;
+use crate::support::*;
 
 /// A range-capable static file server serving the test data; killed on drop.
 struct Server {
@@ -15,7 +13,7 @@ struct Server {
 
 impl Server {
     fn start(dir: &std::path::Path) -> Server {
-        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/range_server.py");
+        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/integration/support/range_server.py");
         let mut child = Command::new("python3")
             .arg(script)
             .arg(dir)
