@@ -15,12 +15,17 @@ use datafusion::datasource::source::DataSourceExec;
 use datafusion::datasource::table_schema::TableSchema;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::physical_plan::ExecutionPlan;
+use object_store::path::Path;
 use object_store::{ObjectMeta, ObjectStore};
 
 use super::df_err;
 use super::options::RootOptions;
 use super::scan::RootSource;
 use crate::root::{Source, TreeReader};
+
+/// Schema inference's error where a location holds no (non-empty) files; DataFusion's listing
+/// does not say which location, [`super::table::root_table`] adds it.
+pub(crate) const NO_ROOT_FILES: &str = "no ROOT files found at the table's location (empty files are skipped)";
 
 /// Creates [`RootFormat`]s from table options; registered under the extension `root`.
 #[derive(Debug, Default)]
@@ -55,8 +60,24 @@ impl RootFormat {
 
 /// Opens the configured tree of one object.
 pub(crate) async fn open_tree(store: &Arc<dyn ObjectStore>, meta: &ObjectMeta, opts: &RootOptions) -> Result<TreeReader> {
-    let source = Source::new(Arc::clone(store), meta.location.clone(), meta.size, meta.location.to_string());
+    let source = Source::new(Arc::clone(store), meta.location.clone(), meta.size, display_name(store.as_ref(), &meta.location));
     TreeReader::open(source, opts.tree.as_deref(), &opts.reader).await.map_err(df_err)
+}
+
+/// A file's name as its user wrote it, for messages. Object-store paths are relative to the
+/// store's root, so the local file `/data/x.root` is `data/x.root` there; the store's
+/// description gives the root back (`LocalFileSystem(file:///)`, `AmazonS3(bucket)`). An HTTP
+/// store does not name its host, so those files keep their path.
+pub(crate) fn display_name(store: &dyn ObjectStore, location: &Path) -> String {
+    let store = store.to_string();
+    let inside = |prefix: &str| store.strip_prefix(prefix).and_then(|rest| rest.strip_suffix(')')).map(str::to_string);
+    if let Some(root) = inside("LocalFileSystem(file://") {
+        format!("{}/{location}", root.trim_end_matches('/'))
+    } else if let Some(bucket) = inside("AmazonS3(") {
+        format!("s3://{bucket}/{location}")
+    } else {
+        location.to_string()
+    }
 }
 
 #[async_trait]
@@ -79,7 +100,7 @@ impl FileFormat for RootFormat {
 
     async fn infer_schema(&self, _state: &dyn Session, store: &Arc<dyn ObjectStore>, objects: &[ObjectMeta]) -> Result<SchemaRef> {
         if objects.is_empty() {
-            return Err(DataFusionError::Plan("no ROOT files found at the table's location (empty files are skipped)".into()));
+            return Err(DataFusionError::Plan(NO_ROOT_FILES.into()));
         }
         let mut schemas = Vec::with_capacity(objects.len());
         for o in objects {
@@ -91,7 +112,8 @@ impl FileFormat for RootFormat {
             if s.fields() != first.fields() {
                 return Err(DataFusionError::Plan(format!(
                     "the tree in '{}' has other branches or types than in '{}'; a table's files must share one schema",
-                    o.location, objects[0].location
+                    display_name(store.as_ref(), &o.location),
+                    display_name(store.as_ref(), &objects[0].location)
                 )));
             }
         }

@@ -9,7 +9,7 @@ use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::SessionState;
 use datafusion::logical_expr::CreateExternalTable;
 
-use super::format::RootFormat;
+use super::format::{RootFormat, NO_ROOT_FILES};
 use super::options::RootOptions;
 use crate::session::state_of;
 
@@ -19,7 +19,10 @@ pub async fn root_table(state: &SessionState, locations: &[String], opts: RootOp
     let urls = locations.iter().map(|l| ListingTableUrl::parse(l)).collect::<Result<Vec<_>>>()?;
     let first = urls.first().ok_or_else(|| DataFusionError::Plan("a ROOT table needs a location".into()))?;
     let listing = ListingOptions::new(Arc::new(RootFormat::new(opts))).with_file_extension(".root");
-    let schema = listing.infer_schema(state, first).await?;
+    let schema = listing.infer_schema(state, first).await.map_err(|e| match e {
+        DataFusionError::Plan(m) if m == NO_ROOT_FILES => DataFusionError::Plan(format!("{m}: '{}'", locations[0])),
+        e => e,
+    })?;
     let cfg = ListingTableConfig::new_with_multi_paths(urls).with_listing_options(listing).with_schema(schema);
     let table = ListingTable::try_new(cfg)?.with_cache(state.runtime_env().cache_manager.get_file_statistic_cache());
     Ok(Arc::new(table))
