@@ -57,21 +57,30 @@ pub fn parse_basket<'a>(raw: &'a [u8], scratch: &'a mut Vec<u8>) -> Result<Baske
         scratch
     };
     let border = last as usize - key_len;
-    let offsets = if border == objlen {
-        None
-    } else {
-        let mut oc = Cursor::new(&buf[border..]);
-        let _count = oc.i32()?;
-        let mut offs = Vec::with_capacity(entries + 1);
-        for _ in 0..entries {
-            let o = oc.i32()? as i64 - key_len as i64;
-            if o < 0 || o as usize > border || offs.last().is_some_and(|&p| p > o as usize) {
-                return Err(RootError::format(format!("basket entry offset {o} out of order or outside its {border} bytes")));
-            }
-            offs.push(o as usize);
-        }
-        offs.push(border);
-        Some(offs)
-    };
+    let offsets = if border == objlen { None } else { Some(entry_offsets(&buf[border..], entries, key_len, border)?) };
     Ok(Basket { entries, data: &buf[..border], offsets })
+}
+
+/// The entry-offset table after a basket's data (a count, then one big-endian i32 per entry,
+/// relative to the key), as offsets into the data ending with `border`. One pass over the raw
+/// table with the checks folded into a flag: a cursor read per entry was a sixth of the time
+/// of reading a jagged LZ4 file.
+fn entry_offsets(table: &[u8], entries: usize, key_len: usize, border: usize) -> Result<Vec<usize>> {
+    let raw = entries
+        .checked_mul(4)
+        .and_then(|n| table.get(4..4 + n))
+        .ok_or_else(|| RootError::format(format!("basket entry-offset table truncated: {entries} entries need {} bytes, {} left", 4 + 4 * entries as u64, table.len())))?;
+    let mut offsets = Vec::with_capacity(entries + 1);
+    let (mut previous, mut ordered) = (0i64, true);
+    for b in raw.chunks_exact(4) {
+        let o = i32::from_be_bytes([b[0], b[1], b[2], b[3]]) as i64 - key_len as i64;
+        ordered &= o >= previous && o <= border as i64;
+        previous = o;
+        offsets.push(o as usize);
+    }
+    if !ordered {
+        return Err(RootError::format(format!("basket entry offsets out of order or outside its {border} bytes")));
+    }
+    offsets.push(border);
+    Ok(offsets)
 }
