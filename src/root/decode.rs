@@ -147,7 +147,8 @@ impl Values {
             Arc::new(PrimitiveArray::<T>::new(ScalarBuffer::from(v), None))
         }
         match self {
-            Values::Bool(v) => Arc::new(BooleanArray::new(BooleanBuffer::from(v), None)),
+            // Packed 64 at a time; `From<Vec<bool>>` appends bit by bit.
+            Values::Bool(v) => Arc::new(BooleanArray::new(BooleanBuffer::collect_bool(v.len(), |i| v[i]), None)),
             Values::I8(v) => p::<Int8Type>(v),
             Values::U8(v) => p::<UInt8Type>(v),
             Values::I16(v) => p::<Int16Type>(v),
