@@ -80,3 +80,35 @@ fn entry_offsets(table: &[u8], entries: usize, key_len: usize, border: usize) ->
     offsets.push(border);
     Ok(offsets)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::entry_offsets;
+
+    /// A table as ROOT writes it: a count word, then one offset per entry counted from the key.
+    fn table(offsets: &[i32]) -> Vec<u8> {
+        let mut t = (offsets.len() as i32 + 1).to_be_bytes().to_vec();
+        offsets.iter().for_each(|o| t.extend_from_slice(&o.to_be_bytes()));
+        t
+    }
+
+    #[test]
+    fn offsets_become_positions_in_the_data() {
+        assert_eq!(entry_offsets(&table(&[70, 70, 78, 90]), 4, 70, 100).unwrap(), vec![0, 0, 8, 20, 100]);
+        assert_eq!(entry_offsets(&table(&[]), 0, 70, 100).unwrap(), vec![100]);
+    }
+
+    #[test]
+    fn bad_tables_are_errors() {
+        for (offsets, why) in [
+            (&[70, 90, 80][..], "out of order"),
+            (&[60, 70, 80][..], "before the data (negative)"),
+            (&[70, 80, 171][..], "past the data"),
+        ] {
+            let err = entry_offsets(&table(offsets), 3, 70, 100).expect_err(why).to_string();
+            assert!(err.contains("out of order or outside its 100 bytes"), "{why}: {err}");
+        }
+        let err = entry_offsets(&table(&[70, 80]), 3, 70, 100).expect_err("truncated").to_string();
+        assert!(err.contains("truncated"), "{err}");
+    }
+}
