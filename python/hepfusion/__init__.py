@@ -19,7 +19,7 @@ from typing import Any, Callable, Mapping
 
 import pyarrow as pa
 
-from . import _native
+from . import _caller, _native
 from ._native import HepfusionError, RootTableFactory, __version__
 
 __all__ = [
@@ -144,7 +144,11 @@ def register(ctx: Any) -> None:
     for f in _native.aggregate_functions():
         ctx.register_udaf(datafusion.udaf(f))
     for f in _native.table_functions():
-        ctx.register_udtf(datafusion.udtf(f, f.name))
+        if f.reads_input:
+            # The caller's session runs the input (see _caller: not through the FFI).
+            ctx.register_udtf(_caller.table_function(f.name))
+        else:
+            ctx.register_udtf(datafusion.udtf(f, f.name))
 
 
 def lambda_functions() -> list[str]:

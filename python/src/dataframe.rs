@@ -127,15 +127,20 @@ fn stream_capsule<'py>(py: Python<'py>, reader: Box<dyn RecordBatchReader + Send
 /// The record batches of an object that exports an Arrow C stream (pyarrow tables and
 /// readers, polars, pandas 2.2+ frames, our own results).
 pub fn import_stream(obj: &Bound<'_, PyAny>) -> PyResult<(SchemaRef, Vec<RecordBatch>)> {
+    let reader = import_reader(obj)?;
+    let schema = reader.schema();
+    let batches = reader.collect::<Result<Vec<_>, ArrowError>>().map_err(|e| error(e.to_string()))?;
+    Ok((schema, batches))
+}
+
+/// The Arrow C stream of `obj` (anything with `__arrow_c_stream__`), read from Rust.
+pub fn import_reader(obj: &Bound<'_, PyAny>) -> PyResult<ArrowArrayStreamReader> {
     let capsule = obj.call_method0("__arrow_c_stream__")?;
     let capsule = capsule.cast::<PyCapsule>()?;
     let ptr: NonNull<FFI_ArrowArrayStream> = capsule.pointer_checked(Some(STREAM))?.cast();
     // SAFETY: the capsule holds a valid stream by the protocol; `from_raw` moves it out and
     // leaves a released stream, which the capsule's destructor then ignores.
-    let reader = unsafe { ArrowArrayStreamReader::from_raw(ptr.as_ptr()) }.map_err(|e| error(e.to_string()))?;
-    let schema = reader.schema();
-    let batches = reader.collect::<Result<Vec<_>, ArrowError>>().map_err(|e| error(e.to_string()))?;
-    Ok((schema, batches))
+    unsafe { ArrowArrayStreamReader::from_raw(ptr.as_ptr()) }.map_err(|e| error(e.to_string()))
 }
 
 /// A query's stream read synchronously by the consumer (pyarrow calls `next` from its thread).

@@ -68,6 +68,13 @@ impl TableFunction {
         self.name
     }
 
+    /// Whether it reads an input (a table or query argument): on datafusion's own context
+    /// such functions are called through `call_with_caller_session` instead of the FFI.
+    #[getter]
+    fn reads_input(&self) -> bool {
+        hepfusion::ml::INPUT_FUNCTIONS.contains(&self.name)
+    }
+
     fn __datafusion_table_function__<'py>(&self, py: Python<'py>, session: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyCapsule>> {
         let codec = logical_codec(&session)?;
         let function = FFI_TableFunction::new_with_ffi_codec(Arc::clone(&self.function), Some(runtime()?.handle().clone()), codec);
@@ -96,7 +103,7 @@ impl RootTableFactory {
 }
 
 /// The logical-plan codec of a Python `SessionContext` (or of the object it handed us).
-fn logical_codec(obj: &Bound<'_, PyAny>) -> PyResult<FFI_LogicalExtensionCodec> {
+pub fn logical_codec(obj: &Bound<'_, PyAny>) -> PyResult<FFI_LogicalExtensionCodec> {
     let capsule = if obj.hasattr("__datafusion_logical_extension_codec__")? {
         obj.call_method0("__datafusion_logical_extension_codec__")?
     } else {

@@ -4,8 +4,10 @@
 //! - [`context::SessionContext`] runs our whole Rust session (every function, `p.pt` in
 //!   lambdas, named arguments) and hands results to Python as Arrow C streams;
 //! - [`functions`] exports the ROOT table factory and our scalar, aggregate and table functions
-//!   as the PyCapsules that `datafusion.SessionContext` registers.
+//!   as the PyCapsules that `datafusion.SessionContext` registers; [`caller`] runs the ML
+//!   functions that read an input there without crossing the FFI with the caller's scans.
 
+mod caller;
 mod context;
 mod dataframe;
 mod errors;
@@ -26,11 +28,13 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<functions::AggregateFunction>()?;
     m.add_class::<functions::TableFunction>()?;
     m.add_class::<functions::RootTableFactory>()?;
+    m.add_class::<caller::Table>()?;
     m.add_function(wrap_pyfunction!(functions::scalar_functions, m)?)?;
     m.add_function(wrap_pyfunction!(functions::aggregate_functions, m)?)?;
     m.add_function(wrap_pyfunction!(functions::table_functions, m)?)?;
     m.add_function(wrap_pyfunction!(functions::lambda_functions, m)?)?;
     m.add_function(wrap_pyfunction!(progress::set_progress, m)?)?;
+    m.add_function(wrap_pyfunction!(caller::call_with_caller_session, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

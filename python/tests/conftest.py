@@ -42,7 +42,13 @@ def dfctx(tmp_path, monkeypatch):
 
     monkeypatch.setenv("HEPFUSION_MODEL_DIR", str(tmp_path / "models"))
     # ROOT and NanoAOD names are case-sensitive (Muon, nJet): keep identifiers as written.
-    config = datafusion.SessionConfig().set("datafusion.sql_parser.enable_ident_normalization", "false")
+    # Four partitions: the paths where datafusion repartitions plans of ours are exercised.
+    config = (
+        datafusion.SessionConfig()
+        .set("datafusion.sql_parser.enable_ident_normalization", "false")
+        .with_target_partitions(4)
+        .with_information_schema(True)
+    )
     c = datafusion.SessionContext(config)
     hepfusion.register(c)
     return c

@@ -1,7 +1,8 @@
 //! The input of an ML table function: a table name or a query, given as a string
 //! (`train_classifier('m', 'train')`, `predict('m', 'SELECT * FROM test WHERE ...')`).
 //! DataFusion 55 passes no tables or multi-column subqueries to table functions, so the string
-//! is planned here, with the session's SQL rules (`p.pt` in lambdas included).
+//! is planned here, with the session's SQL rules (`p.pt` in lambdas included), or by the
+//! caller's engine ([`super::external`]).
 
 use std::sync::Arc;
 
@@ -13,6 +14,7 @@ use datafusion::physical_plan::ExecutionPlan;
 use datafusion::sql::parser::Statement;
 use futures::StreamExt;
 
+use super::external::ExternalInputs;
 use super::train::Source;
 use crate::blocking::block_on;
 
@@ -26,9 +28,13 @@ pub fn input_sql(input: &str) -> String {
     }
 }
 
-/// Plans `input` (a table name or a query) in `state`.
+/// Plans `input` (a table name or a query) in `state`, or in the engine its
+/// [`ExternalInputs`] names.
 pub fn input_plan(state: &SessionState, function: &str, input: &str) -> Result<LogicalPlan> {
     let sql = input_sql(input);
+    if let Some(external) = state.config().get_extension::<ExternalInputs>() {
+        return external.plan(function, input, sql);
+    }
     let mut statements = hepfusion_udfs::sql::parse_statements_with(state, &sql)
         .map_err(|e| DataFusionError::Plan(format!("{function}: the input '{input}' is not a table name or a query: {e}")))?;
     if statements.len() != 1 || !matches!(&statements[0], Statement::Statement(s) if matches!(**s, datafusion::sql::sqlparser::ast::Statement::Query(_))) {

@@ -16,6 +16,7 @@
 
 pub mod args;
 pub mod data;
+pub mod external;
 pub mod gru;
 pub mod input;
 pub mod model;
@@ -38,7 +39,6 @@ use datafusion::catalog::TableFunctionImpl;
 /// Written into every model file; a file from another burn is refused rather than misread.
 pub const BURN_VERSION: &str = "0.22.1";
 
-/// Registers the ML table functions and `predict_proba` in `ctx`.
 /// The ML table functions, by SQL name.
 pub fn table_functions() -> Vec<(&'static str, Arc<dyn TableFunctionImpl>)> {
     vec![
@@ -50,6 +50,10 @@ pub fn table_functions() -> Vec<(&'static str, Arc<dyn TableFunctionImpl>)> {
         ("plot_lines", Arc::new(plot::PlotLines)),
     ]
 }
+
+/// Those of [`table_functions`] that read an input (a table name or a query argument), which
+/// an [`external::ExternalInputs`] in the session's config can plan and run instead of us.
+pub const INPUT_FUNCTIONS: &[&str] = &["train_classifier", "predict", "tune_classifier", "plot_lines"];
 
 pub fn describe_epoch(r: &train::EpochReport) -> String {
     let mut s = format!("epoch {:>3}  loss {:.4}", r.epoch, r.train_loss);
