@@ -119,6 +119,22 @@ pub fn decompress_into(compressed: &[u8], out: &mut [u8]) -> Result<()> {
 thread_local! {
     /// libdeflate's decompressor holds ~32 kB of tables: one per thread, reused for every block.
     static ZLIB: std::cell::RefCell<libdeflater::Decompressor> = std::cell::RefCell::new(libdeflater::Decompressor::new());
+    /// Likewise libzstd's context (~100 kB, its window buffers allocated on first use): a new
+    /// one per block cost as much as the decompression of a small block.
+    static ZSTD: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> = const { std::cell::RefCell::new(None) };
+}
+
+fn zstd_decompress(body: &[u8], target: &mut [u8]) -> std::io::Result<usize> {
+    ZSTD.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        let mut context = match slot.take() {
+            Some(c) => c,
+            None => zstd::bulk::Decompressor::new()?,
+        };
+        let n = context.decompress_to_buffer(body, target);
+        *slot = Some(context);
+        n
+    })
 }
 
 fn decompress_block(codec: Codec, body: &[u8], target: &mut [u8]) -> std::result::Result<(), String> {
@@ -136,7 +152,7 @@ fn decompress_block(codec: Codec, body: &[u8], target: &mut [u8]) -> std::result
             }
             lz4_flex::block::decompress_into(data, target).map_err(|e| e.to_string())?
         }
-        Codec::Zstd => zstd::bulk::decompress_to_buffer(body, target).map_err(|e| e.to_string())?,
+        Codec::Zstd => zstd_decompress(body, target).map_err(|e| e.to_string())?,
         Codec::Lzma => {
             let mut out = Vec::with_capacity(target.len());
             lzma_rs::xz_decompress(&mut std::io::BufReader::new(body), &mut out).map_err(|e| e.to_string())?;
