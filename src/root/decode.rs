@@ -9,7 +9,7 @@ use arrow::datatypes::*;
 
 use super::cursor::Cursor;
 use super::error::{Result, RootError};
-use super::interpretation::{Interpretation, Layout, Scalar};
+use super::interpretation::{Interpretation, Layout, Scalar, Stl};
 
 /// TObject::fBits flag: the object is referenced, and its process id follows the bits.
 const K_IS_REFERENCED: u32 = 1 << 4;
@@ -236,7 +236,8 @@ pub struct ColumnBuilder {
     values: Values,
     /// Entry offsets into `values` (or into nested lists) for list layouts.
     offsets: Vec<i32>,
-    inner_offsets: Vec<i32>,
+    /// Offsets of each list level of STL objects, outermost (entries) first.
+    levels: Vec<Vec<i32>>,
     strings: Strings,
     fields: Vec<Values>,
     entries: usize,
@@ -258,7 +259,10 @@ impl ColumnBuilder {
             values: Values::new(&interp.scalar, capacity_entries.saturating_mul(per).min(1 << 24)),
             interp: interp.clone(),
             offsets: vec![0],
-            inner_offsets: vec![0],
+            levels: match &interp.layout {
+                Layout::Objects { shape } => vec![vec![0]; shape.depth() + usize::from(interp.in_collection)],
+                _ => Vec::new(),
+            },
             strings: Strings::new(),
             fields,
             entries: 0,
@@ -353,38 +357,24 @@ impl ColumnBuilder {
                     }
                 }
             }
-            Layout::VectorOfStrings => {
+            Layout::Objects { shape } => {
                 for i in lo..hi {
                     let mut c = Cursor::new(&data[offsets[i]..offsets[i + 1]]);
-                    c.skip(6)?;
-                    let n = c.i32()?;
-                    if n < 0 || n as usize > c.remaining() {
-                        return Err(RootError::format(format!("entry {i}: vector of {n} strings")));
-                    }
-                    for _ in 0..n {
-                        self.strings.push_prefixed(&mut c)?;
-                    }
-                    self.offsets.push(to_i32(self.strings.offsets.len() - 1)?);
-                }
-            }
-            Layout::VectorOfVectors => {
-                for i in lo..hi {
-                    let mut c = Cursor::new(&data[offsets[i]..offsets[i + 1]]);
-                    c.skip(6)?;
-                    let n = c.i32()?;
-                    if n < 0 || n as usize > c.remaining() / 4 {
-                        return Err(RootError::format(format!("entry {i}: vector of {n} vectors")));
-                    }
-                    for _ in 0..n {
-                        let m = c.i32()?;
-                        if m < 0 {
-                            return Err(RootError::format(format!("entry {i}: inner vector of {m} values")));
+                    let entry = |e: RootError| RootError::format(format!("entry {i}: {e}"));
+                    if !self.interp.in_collection {
+                        c.skip(6).map_err(entry)?;
+                        self.read_object(&shape, 0, &mut c).map_err(entry)?;
+                    } else {
+                        // An empty collection may be written without the header.
+                        if c.remaining() > 0 {
+                            c.skip(6).map_err(entry)?;
                         }
-                        let bytes = c.bytes(m as usize * size)?;
-                        self.values.extend(&s, bytes);
-                        self.inner_offsets.push(to_i32(self.values.len())?);
+                        while c.remaining() > 0 {
+                            self.read_object(&shape, 1, &mut c).map_err(entry)?;
+                        }
+                        let n = self.level_len(1);
+                        self.levels[0].push(to_i32(n)?);
                     }
-                    self.offsets.push(to_i32(self.inner_offsets.len() - 1)?);
                 }
             }
             Layout::TObjectBits => {
@@ -416,6 +406,51 @@ impl ColumnBuilder {
         Ok(())
     }
 
+    /// Reads one STL object whose outermost vector (if any) is list level `depth`.
+    fn read_object(&mut self, shape: &Stl, depth: usize, c: &mut Cursor) -> Result<()> {
+        match shape {
+            Stl::Number => {
+                let size = self.interp.scalar.size();
+                self.values.extend(&self.interp.scalar, c.bytes(size)?)
+            }
+            Stl::String => self.strings.push_prefixed(c)?,
+            Stl::Vector(inner) => {
+                let n = c.i32()?;
+                // Every item takes at least one byte (four for a vector's length).
+                let least = match **inner {
+                    Stl::Number => self.interp.scalar.size(),
+                    Stl::String => 1,
+                    Stl::Vector(_) => 4,
+                };
+                if n < 0 || n as usize > c.remaining() / least {
+                    return Err(RootError::format(format!("vector of {n} items in {} bytes", c.remaining())));
+                }
+                if **inner == Stl::Number {
+                    let bytes = c.bytes(n as usize * least)?;
+                    self.values.extend(&self.interp.scalar, bytes);
+                } else {
+                    for _ in 0..n {
+                        self.read_object(inner, depth + 1, c)?;
+                    }
+                }
+                let len = self.level_len(depth + 1);
+                self.levels[depth].push(to_i32(len)?);
+            }
+        }
+        Ok(())
+    }
+
+    /// Items so far at list level `depth` (the leaf values below the innermost level).
+    fn level_len(&self, depth: usize) -> usize {
+        match self.levels.get(depth) {
+            Some(level) => level.len() - 1,
+            None if matches!(&self.interp.layout, Layout::Objects { shape } if *shape.leaf() == Stl::String) => {
+                self.strings.offsets.len() - 1
+            }
+            None => self.values.len(),
+        }
+    }
+
     fn check_multiple(&self, n: usize, elem: usize) -> Result<()> {
         if elem == 0 || n % elem != 0 {
             return Err(RootError::format(format!("entry of {n} bytes is not a whole number of {elem}-byte values")));
@@ -430,8 +465,13 @@ impl ColumnBuilder {
             Layout::TObjectBits if self.interp.in_collection => list(self.offsets, self.values.finish())?,
             Layout::TObjectBits => self.values.finish(),
             Layout::String { .. } => self.strings.finish()?,
-            Layout::VectorOfStrings => list(self.offsets, self.strings.finish()?)?,
-            Layout::VectorOfVectors => list(self.offsets, list(self.inner_offsets, self.values.finish())?)?,
+            Layout::Objects { shape } => {
+                let mut arr = if *shape.leaf() == Stl::String { self.strings.finish()? } else { self.values.finish() };
+                for level in self.levels.into_iter().rev() {
+                    arr = list(level, arr)?;
+                }
+                arr
+            }
             Layout::LeafList { fields } => {
                 let mut cols = Vec::new();
                 let mut defs = Vec::new();
@@ -444,5 +484,84 @@ impl ColumnBuilder {
             }
         };
         Ok(arr)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Array, AsArray};
+
+    const HEADER: [u8; 6] = [0x40, 0, 0, 0, 0, 9];
+
+    fn vector_i32(items: &[i32]) -> Vec<u8> {
+        let mut out = (items.len() as i32).to_be_bytes().to_vec();
+        items.iter().for_each(|v| out.extend(v.to_be_bytes()));
+        out
+    }
+
+    fn string(s: &str) -> Vec<u8> {
+        let mut out = vec![s.len() as u8];
+        out.extend(s.as_bytes());
+        out
+    }
+
+    /// Decodes whole entries (each a byte string) with `interp`.
+    fn decode(interp: &Interpretation, entries: &[Vec<u8>]) -> Result<ArrayRef> {
+        let mut offsets = vec![0];
+        let mut data = Vec::new();
+        for e in entries {
+            data.extend(e);
+            offsets.push(data.len());
+        }
+        let mut b = ColumnBuilder::new(interp, entries.len());
+        b.append(&data, Some(&offsets), 0, entries.len())?;
+        b.finish()
+    }
+
+    fn vector(inner: Stl) -> Stl {
+        Stl::Vector(Box::new(inner))
+    }
+
+    #[test]
+    fn stl_members_of_a_collection_are_one_object_per_element() {
+        let interp = Interpretation { layout: Layout::Objects { shape: vector(Stl::Number) }, scalar: Scalar::I32, in_collection: true };
+        let first = [HEADER.to_vec(), vector_i32(&[1, 3, 5]), vector_i32(&[]), vector_i32(&[7])].concat();
+        // The third entry is an empty collection written without a header.
+        let arr = decode(&interp, &[first, HEADER.to_vec(), vec![]]).unwrap();
+        assert_eq!(arr.data_type(), &interp.data_type());
+        let entries = arr.as_list::<i32>();
+        assert_eq!(entries.value_offsets(), &[0, 3, 3, 3]);
+        let elements = entries.values().as_list::<i32>();
+        assert_eq!(elements.value_offsets(), &[0, 3, 3, 4]);
+        assert_eq!(elements.values().as_primitive::<Int32Type>().values(), &[1, 3, 5, 7]);
+    }
+
+    #[test]
+    fn nested_vectors_of_strings() {
+        let shape = vector(vector(Stl::String));
+        let interp = Interpretation { layout: Layout::Objects { shape }, scalar: Scalar::U8, in_collection: false };
+        let inner = |s: &[&str]| [(s.len() as i32).to_be_bytes().to_vec(), s.iter().flat_map(|x| string(x)).collect()].concat();
+        let entry = [HEADER.to_vec(), 2i32.to_be_bytes().to_vec(), inner(&["mu", ""]), inner(&["jet"])].concat();
+        let empty = [HEADER.to_vec(), 0i32.to_be_bytes().to_vec()].concat();
+        let arr = decode(&interp, &[entry, empty]).unwrap();
+        let outer = arr.as_list::<i32>();
+        assert_eq!(outer.value_offsets(), &[0, 2, 2]);
+        let middle = outer.values().as_list::<i32>();
+        assert_eq!(middle.value_offsets(), &[0, 2, 3]);
+        let strings: Vec<&str> = middle.values().as_string::<i32>().iter().map(|s| s.unwrap()).collect();
+        assert_eq!(strings, ["mu", "", "jet"]);
+    }
+
+    #[test]
+    fn corrupt_vector_lengths_are_errors_naming_the_entry() {
+        let interp = Interpretation { layout: Layout::Objects { shape: vector(Stl::String) }, scalar: Scalar::U8, in_collection: true };
+        let huge = [HEADER.to_vec(), 1_000_000i32.to_be_bytes().to_vec(), string("x")].concat();
+        let err = decode(&interp, &[vec![], huge]).unwrap_err().to_string();
+        assert!(err.contains("entry 1") && err.contains("vector of 1000000 items"), "{err}");
+        let negative = [HEADER.to_vec(), (-2i32).to_be_bytes().to_vec()].concat();
+        assert!(decode(&interp, &[negative]).is_err());
+        let truncated = [HEADER.to_vec(), 1i32.to_be_bytes().to_vec(), vec![5, b'a']].concat();
+        assert!(decode(&interp, &[truncated]).is_err());
     }
 }

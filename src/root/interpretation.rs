@@ -161,15 +161,50 @@ pub enum Layout {
     Jagged { header: usize, inner: Vec<usize> },
     /// One string per entry after `header` bytes; its length is 1 byte (or 255 + 4 bytes).
     String { header: usize },
-    /// `std::vector<std::string>` (with its 6-byte object header).
-    VectorOfStrings,
-    /// `std::vector<std::vector<T>>` (with its 6-byte object header).
-    VectorOfVectors,
+    /// STL objects after a 6-byte object header (`vector<vector<T>>`, `vector<string>`, ...):
+    /// one per entry, or, for members of a collection, one per element until the entry ends.
+    /// Vectors nested inside them are written without headers.
+    Objects { shape: Stl },
     /// TObject::fBits of split objects: a u32, followed by a 2-byte process id when the object
     /// is referenced (`kIsReferenced`), so element sizes vary.
     TObjectBits,
     /// A leaf list `"x/D:y/I:z/B"`: a struct of fixed fields packed in each entry.
     LeafList { fields: Vec<(String, Scalar, Vec<usize>)> },
+}
+
+/// The structure of an STL object: vectors nested around numbers (of the interpretation's
+/// scalar type) or strings (`std::string` and `TString` are written alike inside vectors).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stl {
+    Number,
+    String,
+    Vector(Box<Stl>),
+}
+
+impl Stl {
+    fn data_type(&self, scalar: &Scalar) -> DataType {
+        match self {
+            Stl::Number => scalar.data_type(),
+            Stl::String => DataType::Utf8,
+            Stl::Vector(inner) => list_of(inner.data_type(scalar)),
+        }
+    }
+
+    /// The innermost item: a number or a string.
+    pub fn leaf(&self) -> &Stl {
+        match self {
+            Stl::Vector(inner) => inner.leaf(),
+            other => other,
+        }
+    }
+
+    /// How many vectors are nested, outermost included.
+    pub fn depth(&self) -> usize {
+        match self {
+            Stl::Vector(inner) => 1 + inner.depth(),
+            _ => 0,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -198,8 +233,7 @@ impl Interpretation {
             Layout::Fixed { dims } => fixed_size_list(s, dims),
             Layout::Jagged { inner, .. } => list_of(fixed_size_list(s, inner)),
             Layout::String { .. } => DataType::Utf8,
-            Layout::VectorOfStrings => list_of(DataType::Utf8),
-            Layout::VectorOfVectors => list_of(list_of(s)),
+            Layout::Objects { shape } => shape.data_type(&self.scalar),
             Layout::TObjectBits => s,
             Layout::LeafList { fields } => DataType::Struct(
                 fields
@@ -353,32 +387,38 @@ fn scalar_from_cpp(t: &str) -> Option<Scalar> {
     })
 }
 
+/// The structure of an STL type name (`vector<vector<float>>`, `vector<string>`, ...) and its
+/// number type (`U8` when it holds strings).
+fn stl_shape(t: &str) -> Option<(Stl, Scalar)> {
+    if t == "string" || t == "TString" {
+        return Some((Stl::String, Scalar::U8));
+    }
+    if let Some(elem) = t.strip_prefix("vector<").and_then(|x| x.strip_suffix('>')) {
+        let (inner, s) = stl_shape(elem)?;
+        return Some((Stl::Vector(Box::new(inner)), s));
+    }
+    scalar_from_cpp(t).map(|s| (Stl::Number, s))
+}
+
 /// The interpretation of an STL type name as a whole-object column (`vector<T>`, `string`, ...).
 /// `member` is true for members of split classes, whose strings carry an object header.
 fn stl_type(type_name: &str, member: bool) -> Result<Interpretation, Unsupported> {
     let t = normalize_type(type_name);
-    let inner = |s: &str| -> Option<String> { s.strip_prefix("vector<")?.strip_suffix('>').map(|x| x.to_string()) };
     let it = |layout, scalar| Ok(Interpretation { layout, scalar, in_collection: false });
-    if t == "string" {
-        return it(Layout::String { header: if member { 6 } else { 0 } }, Scalar::U8);
+    match stl_shape(&t) {
+        Some((Stl::String, s)) if t == "string" => it(Layout::String { header: if member { 6 } else { 0 } }, s),
+        Some((Stl::String, s)) => it(Layout::String { header: 0 }, s),
+        Some((Stl::Vector(inner), s)) if *inner == Stl::Number => it(Layout::Jagged { header: 10, inner: vec![] }, s),
+        Some((shape @ Stl::Vector(_), s)) => it(Layout::Objects { shape }, s),
+        _ => Err(format!("C++ type {type_name}")),
     }
-    if t == "TString" {
-        return it(Layout::String { header: 0 }, Scalar::U8);
-    }
-    if let Some(elem) = inner(&t) {
-        if let Some(s) = scalar_from_cpp(&elem) {
-            return it(Layout::Jagged { header: 10, inner: vec![] }, s);
-        }
-        if elem == "string" {
-            return it(Layout::VectorOfStrings, Scalar::U8);
-        }
-        if let Some(e2) = inner(&elem) {
-            if let Some(s) = scalar_from_cpp(&e2) {
-                return it(Layout::VectorOfVectors, s);
-            }
-        }
-    }
-    Err(format!("C++ type {type_name}"))
+}
+
+/// The interpretation of an STL member of a split collection (`vector<double>`, `string`, ...
+/// inside a `TClonesArray` or `vector<Class>`): a list of such objects per entry.
+fn stl_in_collection(type_name: &str) -> Option<Interpretation> {
+    let (shape, scalar) = stl_shape(&normalize_type(type_name))?;
+    (shape != Stl::Number).then_some(Interpretation { layout: Layout::Objects { shape }, scalar, in_collection: true })
 }
 
 fn element_of<'a>(b: &Branch, streamers: &'a Streamers) -> Option<&'a StreamerElement> {
@@ -445,8 +485,13 @@ pub fn interpret(b: &Branch, leaves: &[Leaf], streamers: &Streamers, top_level: 
     if st == kind::TSTRING && !in_collection {
         return it(Layout::String { header: 0 }, Scalar::U8);
     }
-    if (st == kind::STL || st == kind::STL_STRING || st == kind::STREAMER || st == kind::STL + 65) && !in_collection {
-        return stl_type(&type_name, true);
+    if st == kind::STL || st == kind::STL_STRING || st == kind::STREAMER {
+        if !in_collection {
+            return stl_type(&type_name, true);
+        }
+        if let Some(i) = stl_in_collection(&type_name) {
+            return Ok(i);
+        }
     }
     let what = if type_name.is_empty() { format!("streamer type {st}") } else { format!("C++ type {type_name}") };
     Err(if in_collection { format!("{what} inside a collection") } else { what })
@@ -486,8 +531,18 @@ mod tests {
         let jag = stl_type("vector<float>", false).unwrap();
         assert_eq!(jag.layout, Layout::Jagged { header: 10, inner: vec![] });
         assert_eq!(jag.scalar, Scalar::F32);
-        assert_eq!(stl_type("std::vector<std::vector<double> >", false).unwrap().layout, Layout::VectorOfVectors);
-        assert_eq!(stl_type("vector<string>", false).unwrap().layout, Layout::VectorOfStrings);
+        let vv = stl_type("std::vector<std::vector<double> >", false).unwrap();
+        assert_eq!(vv.layout, Layout::Objects { shape: Stl::Vector(Box::new(Stl::Vector(Box::new(Stl::Number)))) });
+        assert_eq!(vv.data_type(), list_of(list_of(DataType::Float64)));
+        let vs = stl_type("vector<string>", false).unwrap();
+        assert_eq!(vs.layout, Layout::Objects { shape: Stl::Vector(Box::new(Stl::String)) });
+        let vvs = stl_type("vector<vector<TString> >", false).unwrap();
+        assert_eq!(vvs.data_type(), list_of(list_of(DataType::Utf8)));
+        assert!(stl_type("vector<vector<TVector3> >", false).is_err());
+        let member = stl_in_collection("vector<int>").unwrap();
+        assert_eq!(member.data_type(), list_of(list_of(DataType::Int32)));
+        assert_eq!(stl_in_collection("string").unwrap().data_type(), list_of(DataType::Utf8));
+        assert!(stl_in_collection("int").is_none());
         assert_eq!(stl_type("string", true).unwrap().layout, Layout::String { header: 6 });
         assert!(stl_type("map<int,float>", false).is_err());
         assert_eq!(stl_type("vector<unsigned int>", false).unwrap().scalar, Scalar::U32);
