@@ -16,7 +16,7 @@ use crate::session::state_of;
 /// The table of the tree chosen by `opts` in the ROOT files at `locations` (files,
 /// directories, globs), its schema inferred from the first location's branches.
 pub async fn root_table(state: &SessionState, locations: &[String], opts: RootOptions) -> Result<Arc<dyn TableProvider>> {
-    let urls = locations.iter().map(|l| ListingTableUrl::parse(l)).collect::<Result<Vec<_>>>()?;
+    let urls = locations.iter().map(|l| table_url(l)).collect::<Result<Vec<_>>>()?;
     let first = urls.first().ok_or_else(|| DataFusionError::Plan("a ROOT table needs a location".into()))?;
     let listing = ListingOptions::new(Arc::new(RootFormat::new(opts))).with_file_extension(".root");
     let schema = listing.infer_schema(state, first).await.map_err(|e| match e {
@@ -26,6 +26,24 @@ pub async fn root_table(state: &SessionState, locations: &[String], opts: RootOp
     let cfg = ListingTableConfig::new_with_multi_paths(urls).with_listing_options(listing).with_schema(schema);
     let table = ListingTable::try_new(cfg)?.with_cache(state.runtime_env().cache_manager.get_file_statistic_cache());
     Ok(Arc::new(table))
+}
+
+/// A location as a listing URL. DataFusion expands globs in local paths only; in
+/// `s3://bucket/run*/nano_*.root` the part from the first segment with a glob character on
+/// becomes the pattern, and what precedes it the listed prefix.
+fn table_url(location: &str) -> Result<ListingTableUrl> {
+    let remote = location.split_once("://").is_some_and(|(scheme, _)| scheme != "file");
+    let glob_at = location.find(['*', '?', '[']);
+    match (remote, glob_at) {
+        (true, Some(at)) => {
+            let (prefix, pattern) = location.split_at(location[..at].rfind('/').map_or(0, |i| i + 1));
+            let url = url::Url::parse(prefix).map_err(|e| DataFusionError::Plan(format!("location '{location}': {e}")))?;
+            let glob = glob::Pattern::new(pattern)
+                .map_err(|e| DataFusionError::Plan(format!("location '{location}': glob '{pattern}': {e}")))?;
+            ListingTableUrl::try_new(url, Some(glob))
+        }
+        _ => ListingTableUrl::parse(location),
+    }
 }
 
 /// `CREATE EXTERNAL TABLE t STORED AS ROOT LOCATION ... OPTIONS ('root.tree' ...)`, in our
@@ -51,5 +69,22 @@ impl TableProviderFactory for RootTableFactory {
         }
         let opts = RootOptions::from_map(&cmd.options)?;
         root_table(&state_of(session)?, &cmd.locations, opts).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remote_globs_become_a_prefix_and_a_pattern() {
+        let u = table_url("s3://bucket/runs/nano_*.root").unwrap();
+        assert_eq!(u.as_str(), "s3://bucket/runs/");
+        assert_eq!(u.get_glob().as_ref().map(|g| g.as_str()), Some("nano_*.root"));
+        let u = table_url("s3://bucket/run?/*.root").unwrap();
+        assert_eq!((u.as_str(), u.get_glob().as_ref().unwrap().as_str()), ("s3://bucket/", "run?/*.root"));
+        let plain = table_url("s3://bucket/runs/").unwrap();
+        assert!(plain.get_glob().is_none());
+        assert!(table_url("s3://bucket/[x.root").unwrap_err().to_string().contains("s3://bucket/[x.root"));
     }
 }
