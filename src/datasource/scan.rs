@@ -132,13 +132,17 @@ impl FileOpener for RootOpener {
                     keep
                 });
             }
+            // Two clusters in flight: the next cluster's baskets are fetched (on the I/O
+            // threads) while this one is decoded and consumed, instead of the core idling on
+            // each fetch.
             let stream = futures::stream::iter(clusters)
-                .then(move |(start, stop)| {
+                .map(move |(start, stop)| {
                     let reader = Arc::clone(&reader);
                     let columns = columns.clone();
                     let schema = Arc::clone(&schema);
                     async move { read_cluster(&reader, &columns, &schema, start, stop, batch_size).await }
                 })
+                .buffered(2)
                 .map_ok(|batches| futures::stream::iter(batches.into_iter().map(Ok)))
                 .try_flatten();
             Ok(stream.boxed())

@@ -326,10 +326,24 @@ impl ColumnBuilder {
                     let (a, b) = (offsets[lo], offsets[hi]);
                     self.check_multiple(b - a, elem)?;
                     let base = self.values.len() / inner.iter().product::<usize>().max(1);
-                    for i in lo + 1..=hi {
-                        let n = offsets[i] - a;
-                        self.check_multiple(n, elem)?;
-                        self.offsets.push(to_i32(base + n / elem)?);
+                    to_i32(base + (b - a) / elem)?;
+                    let ends = &offsets[lo + 1..=hi];
+                    if elem.is_power_of_two() {
+                        // Shifts and one folded check: a division per entry was 5% of a read.
+                        let (shift, mask) = (elem.trailing_zeros(), elem - 1);
+                        let mut misaligned = 0;
+                        self.offsets.extend(ends.iter().map(|&o| {
+                            misaligned |= (o - a) & mask;
+                            (base + ((o - a) >> shift)) as i32
+                        }));
+                        if misaligned != 0 {
+                            return Err(RootError::format(format!("an entry is not a whole number of {elem}-byte values")));
+                        }
+                    } else {
+                        for &o in ends {
+                            self.check_multiple(o - a, elem)?;
+                            self.offsets.push((base + (o - a) / elem) as i32);
+                        }
                     }
                     self.values.extend(&s, &data[a..b]);
                 } else {

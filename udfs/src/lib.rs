@@ -30,6 +30,7 @@ use metrics::classes::{Accuracy, ConfusionMatrix};
 use metrics::roc::{FprAtTpr, RocAuc, RocCurve};
 use sampling::HashUniform;
 use list::cardinality::Cardinality;
+use list::sum::ArraySum;
 use list::combinations::{Cartesian, Combinations};
 use list::concat_struct::ArrayConcatStruct;
 use list::reshape::{ArrayArgsort, ArrayPad, ArrayTake, ArrayTruncate};
@@ -68,6 +69,7 @@ pub fn higher_order_functions() -> Vec<Arc<HigherOrderUDF>> {
 pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
     vec![
         Cardinality::udf(),
+        ArraySum::udf(),
         Combinations::udf(),
         Cartesian::udf(),
         ArrayTake::udf(),
@@ -109,7 +111,8 @@ pub fn session_state(mut config: datafusion::prelude::SessionConfig) -> Result<d
 }
 
 /// Registers every hepfusion function with `registry`. Our `cardinality` (same results,
-/// computed from offsets) replaces DataFusion's, which is slow on lists of structs. Our `array_sort` takes an optional
+/// computed from offsets) replaces DataFusion's, which is slow on lists of structs; our
+/// `array_sum` (same results) sums float32 lists without casting them to float64 first. Our `array_sort` takes an optional
 /// comparator lambda, so it replaces DataFusion's scalar `array_sort` (same results without
 /// one); our `filter`/`transform`/`array_first`/`exists` replace the built-in lambda
 /// functions of the same names (they add the index parameter and Spark's null semantics).

@@ -1,11 +1,13 @@
 //! List functions without lambdas: combinatorics (`combinations`, `cartesian`), gathering and
 //! reshaping (`array_take`, `array_pad`, `array_truncate`, `array_argsort`) and merging
-//! particle collections (`array_concat_struct`). Indices are 1-based, as in SQL arrays.
+//! particle collections (`array_concat_struct`), and `cardinality` and `array_sum`, which
+//! replace DataFusion's slower ones. Indices are 1-based, as in SQL arrays.
 
 pub mod cardinality;
 pub mod combinations;
 pub mod concat_struct;
 pub mod reshape;
+pub mod sum;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, ListArray};
 use datafusion::arrow::datatypes::{DataType, FieldRef};
