@@ -13,12 +13,13 @@ use datafusion::datasource::listing::PartitionedFile;
 use datafusion::datasource::physical_plan::{FileOpenFuture, FileOpener, FileScanConfig, FileSource};
 use datafusion::datasource::projection::{ProjectionOpener, SplitProjection};
 use datafusion::datasource::table_schema::TableSchema;
-use datafusion::error::Result;
+use datafusion::common::runtime::SpawnedTask;
+use datafusion::error::{DataFusionError, Result};
 use datafusion::physical_expr::projection::ProjectionExprs;
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_plan::apply_expression_roots;
 use datafusion::physical_plan::metrics::ExecutionPlanMetricsSet;
-use futures::{StreamExt, TryStreamExt};
+use futures::{FutureExt, StreamExt, TryStreamExt};
 use object_store::ObjectStore;
 
 use super::df_err;
@@ -132,15 +133,23 @@ impl FileOpener for RootOpener {
                     keep
                 });
             }
-            // Two clusters in flight: the next cluster's baskets are fetched (on the I/O
-            // threads) while this one is decoded and consumed, instead of the core idling on
-            // each fetch.
+            // Clusters are read as tasks of their own, two at a time per partition: the next
+            // cluster is fetched and decoded while this one is consumed, and an idle core takes
+            // whatever task is ready, whichever partition it belongs to. Outside a tokio
+            // runtime (a foreign caller polling our stream) they are read in line.
             let stream = futures::stream::iter(clusters)
                 .map(move |(start, stop)| {
                     let reader = Arc::clone(&reader);
                     let columns = columns.clone();
                     let schema = Arc::clone(&schema);
-                    async move { read_cluster(&reader, &columns, &schema, start, stop, batch_size).await }
+                    let read = async move { read_cluster(&reader, &columns, &schema, start, stop, batch_size).await };
+                    match tokio::runtime::Handle::try_current() {
+                        Ok(_) => {
+                            let task = SpawnedTask::spawn(read);
+                            async move { task.join().await.map_err(|e| DataFusionError::ExecutionJoin(Box::new(e)))? }.boxed()
+                        }
+                        Err(_) => read.boxed(),
+                    }
                 })
                 .buffered(2)
                 .map_ok(|batches| futures::stream::iter(batches.into_iter().map(Ok)))
