@@ -163,11 +163,14 @@ HF = {
                    FROM s)
         SELECT sum(cardinality(cj)) AS n_jets, sum(aggregate(cj, 0.0, (acc, j) -> acc + j.pt)) AS sum_ht
         FROM c""",
+    # Each jet's four-vector once (as DuckDB's query does), then the triples of those.
     "trijet": """
-        WITH t AS (SELECT array_min_by(combinations(Jet, 3),
-                                       t -> abs(invariant_mass(t.p1, t.p2, t.p3) - 172.5)) AS best
-                   FROM events WHERE cardinality(Jet) >= 3)
-        SELECT count(*) AS n_ev, sum(sum_p4(make_array(best.p1, best.p2, best.p3))['pt']) AS sum_pt,
+        WITH j AS (SELECT transform(Jet, j -> {'p4': pt_eta_phi_m_to_px_py_pz_e(j), 'btag': j.btag}) AS jet
+                   FROM events WHERE cardinality(Jet) >= 3),
+             t AS (SELECT array_min_by(combinations(jet, 3),
+                                       t -> abs(invariant_mass(t.p1.p4, t.p2.p4, t.p3.p4) - 172.5)) AS best
+                   FROM j)
+        SELECT count(*) AS n_ev, sum(sum_p4(best.p1.p4, best.p2.p4, best.p3.p4)['pt']) AS sum_pt,
                sum(greatest(best.p1.btag, best.p2.btag, best.p3.btag)) AS sum_btag
         FROM t""",
     "mt": """

@@ -65,16 +65,19 @@ pub(crate) fn list_element(name: &str, position: usize, t: &DataType) -> Result<
     }
 }
 
-/// What a function needs from the four-vectors: directions only (ΔR, isolation: no
-/// trigonometry for polar inputs) or the Cartesian components too (sums and masses).
+/// What a function needs from the four-vectors, so that nothing else is computed: directions
+/// (ΔR, isolation: no trigonometry for polar inputs), Cartesian components (sums and masses:
+/// no `atan2`/`asinh` for Cartesian inputs), or both (conversions).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Need {
     Direction,
     Momentum,
+    Both,
 }
 
-/// Four-vectors of one array: `pt`, `eta`, `phi` always; `px`, `py`, `pz`, `e` with
-/// [`Need::Momentum`].
+/// Four-vectors of one array: `pt`, `eta`, `phi` unless only [`Need::Momentum`] is asked of
+/// Cartesian inputs; `px`, `py`, `pz`, `e` unless only [`Need::Direction`] is asked of polar
+/// ones.
 pub(crate) struct Vectors {
     pub pt: Vec<f64>,
     pub eta: Vec<f64>,
@@ -101,7 +104,7 @@ impl Vectors {
                 };
                 Self::polar(s, &col(pt)?, &col(eta)?, &col(phi)?, m.as_ref(), need)
             }
-            Layout::Cartesian { px, py, pz, e } => Self::cartesian(s, &col(px)?, &col(py)?, &col(pz)?, &col(e)?),
+            Layout::Cartesian { px, py, pz, e } => Self::cartesian(s, &col(px)?, &col(py)?, &col(pz)?, &col(e)?, need),
         }
     }
 
@@ -130,14 +133,20 @@ impl Vectors {
         Ok(v)
     }
 
-    pub fn cartesian(s: &StructArray, px: &Float64Array, py: &Float64Array, pz: &Float64Array, e: &Float64Array) -> Result<Self> {
+    pub fn cartesian(s: &StructArray, px: &Float64Array, py: &Float64Array, pz: &Float64Array, e: &Float64Array, need: Need) -> Result<Self> {
         let nulls = union_nulls(&[s, px, py, pz, e]);
-        let n = px.len();
-        let mut v = Self::with_capacity(n, nulls);
-        for i in 0..n {
-            let (x, y, z) = (px.value(i), py.value(i), pz.value(i));
-            let pt = x.hypot(y);
-            v.push(pt, pseudorapidity(pt, z), y.atan2(x), x, y, z, e.value(i));
+        let c = |a: &Float64Array| a.values().to_vec();
+        let mut v = Self { pt: vec![], eta: vec![], phi: vec![], px: c(px), py: c(py), pz: c(pz), e: c(e), nulls };
+        if need != Need::Momentum {
+            let n = v.px.len();
+            (v.pt, v.eta, v.phi) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+            for i in 0..n {
+                let (x, y, z) = (v.px[i], v.py[i], v.pz[i]);
+                let pt = x.hypot(y);
+                v.pt.push(pt);
+                v.eta.push(pseudorapidity(pt, z));
+                v.phi.push(y.atan2(x));
+            }
         }
         Ok(v)
     }

@@ -156,11 +156,11 @@ fn conversion_float(name: &str, types: &[DataType]) -> Result<DataType> {
 fn conversion_vectors(name: &str, args: &ScalarFunctionArgs, polar: bool) -> Result<Vectors> {
     let arrays = ColumnarValue::values_to_arrays(&args.args)?;
     if arrays.len() == 1 {
-        return Vectors::from_struct(name, &arrays[0], Need::Momentum);
+        return Vectors::from_struct(name, &arrays[0], Need::Both);
     }
     let f: Vec<Float64Array> = arrays.iter().map(as_f64).collect::<Result<_>>()?;
     let valid = StructArray::new_empty_fields(args.number_rows, None);
-    if polar { Vectors::polar(&valid, &f[0], &f[1], &f[2], Some(&f[3]), Need::Momentum) } else { Vectors::cartesian(&valid, &f[0], &f[1], &f[2], &f[3]) }
+    if polar { Vectors::polar(&valid, &f[0], &f[1], &f[2], Some(&f[3]), Need::Both) } else { Vectors::cartesian(&valid, &f[0], &f[1], &f[2], &f[3], Need::Both) }
 }
 
 const CARTESIAN: [&str; 4] = ["px", "py", "pz", "e"];
