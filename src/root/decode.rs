@@ -9,10 +9,12 @@ use arrow::datatypes::*;
 
 use super::cursor::Cursor;
 use super::error::{Result, RootError};
-use super::interpretation::{Interpretation, Layout, Scalar, Stl};
+use super::interpretation::{lorentz_fields, Interpretation, Layout, Scalar, Stl, LORENTZ_RECORD};
 
 /// TObject::fBits flag: the object is referenced, and its process id follows the bits.
 const K_IS_REFERENCED: u32 = 1 << 4;
+/// The flag marking an object's first four bytes as a byte count.
+const K_BYTE_COUNT: u32 = 0x4000_0000;
 
 /// Decoded values of one scalar type, in native byte order.
 enum Values {
@@ -253,6 +255,8 @@ impl ColumnBuilder {
         };
         let fields = match &interp.layout {
             Layout::LeafList { fields } => fields.iter().map(|(_, s, _)| Values::new(s, capacity_entries)).collect(),
+            // fX, fY, fZ, fE
+            Layout::LorentzVectors { .. } => (0..4).map(|_| Values::new(&Scalar::F64, capacity_entries)).collect(),
             _ => Vec::new(),
         };
         ColumnBuilder {
@@ -391,6 +395,34 @@ impl ColumnBuilder {
                     }
                 }
             }
+            Layout::LorentzVectors { dims } => {
+                let per = dims.iter().product::<usize>().max(1);
+                for i in lo..hi {
+                    let entry = &data[offsets[i]..offsets[i + 1]];
+                    if entry.len() % (LORENTZ_RECORD * per) != 0 {
+                        return Err(RootError::format(format!(
+                            "entry {i}: {} bytes are not a whole number of {}-byte TLorentzVectors",
+                            entry.len(),
+                            LORENTZ_RECORD * per
+                        )));
+                    }
+                    for record in entry.chunks_exact(LORENTZ_RECORD) {
+                        // Fixed sizes hold only while neither object is referenced (which would
+                        // add a process id): the byte counts say so.
+                        let count = |at: usize| u32::from_be_bytes(be::<4>(&record[at..]));
+                        if count(0) != K_BYTE_COUNT | 60 || count(16) != K_BYTE_COUNT | 36 {
+                            return Err(RootError::format(format!(
+                                "entry {i}: a TLorentzVector of {} bytes, expected 64 (a referenced object?)",
+                                (count(0) & !K_BYTE_COUNT) + 4
+                            )));
+                        }
+                        for (field, at) in self.fields.iter_mut().zip([32, 40, 48, 56]) {
+                            field.extend(&Scalar::F64, &record[at..at + 8]);
+                        }
+                    }
+                    self.offsets.push(to_i32(self.fields[0].len() / per)?);
+                }
+            }
             Layout::TObjectBits => {
                 let Values::U32(v) = &mut self.values else {
                     return Err(RootError::format("TObject bits decoded into a non-u32 column"));
@@ -486,6 +518,15 @@ impl ColumnBuilder {
                 }
                 arr
             }
+            Layout::LorentzVectors { dims } => {
+                let (inner, outer) = lorentz_fields();
+                let mut cols = self.fields.into_iter().map(Values::finish);
+                let mut next = || cols.next().ok_or_else(|| RootError::format("TLorentzVector columns missing"));
+                let p: Vec<ArrayRef> = vec![next()?, next()?, next()?];
+                let fp = StructArray::try_new(inner, p, None).map_err(|e| RootError::format(e.to_string()))?;
+                let v = StructArray::try_new(outer, vec![Arc::new(fp), next()?], None).map_err(|e| RootError::format(e.to_string()))?;
+                list(self.offsets, wrap_fixed(Arc::new(v), dims)?)?
+            }
             Layout::LeafList { fields } => {
                 let mut cols = Vec::new();
                 let mut defs = Vec::new();
@@ -565,6 +606,45 @@ mod tests {
         assert_eq!(middle.value_offsets(), &[0, 2, 3]);
         let strings: Vec<&str> = middle.values().as_string::<i32>().iter().map(|s| s.unwrap()).collect();
         assert_eq!(strings, ["mu", "", "jet"]);
+    }
+
+    /// One TLorentzVector as written in a split collection (uproot's strided layout:
+    /// byte count and version, TObject, then fP's own header, TObject and three doubles, fE).
+    fn lorentz(x: f64, y: f64, z: f64, e: f64, byte_count: u32) -> Vec<u8> {
+        let tobject = [0u8, 1, 0, 0, 0, 0, 3, 0, 0, 0];
+        let mut out = byte_count.to_be_bytes().to_vec();
+        out.extend([0, 4]);
+        out.extend(tobject);
+        out.extend((K_BYTE_COUNT | 36).to_be_bytes());
+        out.extend([0, 3]);
+        out.extend(tobject);
+        for v in [x, y, z, e] {
+            out.extend(v.to_be_bytes());
+        }
+        assert_eq!(out.len(), LORENTZ_RECORD);
+        out
+    }
+
+    #[test]
+    fn lorentz_vectors_of_a_collection() {
+        let ok = K_BYTE_COUNT | 60;
+        let interp = Interpretation { layout: Layout::LorentzVectors { dims: vec![2] }, scalar: Scalar::F64, in_collection: true };
+        let entry = [lorentz(1.0, 2.0, 3.0, 4.0, ok), lorentz(5.0, 6.0, 7.0, 8.0, ok)].concat();
+        let arr = decode(&interp, &[entry.clone(), vec![]]).unwrap();
+        assert_eq!(arr.data_type(), &interp.data_type());
+        let list = arr.as_list::<i32>();
+        assert_eq!(list.value_offsets(), &[0, 1, 1]);
+        let v = list.values().as_fixed_size_list().values().as_struct().clone();
+        let fp = v.column_by_name("fP").unwrap().as_struct();
+        let col = |a: &ArrayRef| a.as_primitive::<Float64Type>().values().to_vec();
+        assert_eq!(col(fp.column_by_name("fX").unwrap()), [1.0, 5.0]);
+        assert_eq!(col(fp.column_by_name("fZ").unwrap()), [3.0, 7.0]);
+        assert_eq!(col(v.column_by_name("fE").unwrap()), [4.0, 8.0]);
+        // Half an element of [2], and a referenced object (66 bytes), are errors.
+        assert!(decode(&interp, &[lorentz(1.0, 2.0, 3.0, 4.0, ok)]).is_err());
+        let single = Interpretation { layout: Layout::LorentzVectors { dims: vec![] }, ..interp };
+        let err = decode(&single, &[lorentz(1.0, 2.0, 3.0, 4.0, K_BYTE_COUNT | 62)]).unwrap_err().to_string();
+        assert!(err.contains("entry 0") && err.contains("66 bytes"), "{err}");
     }
 
     #[test]

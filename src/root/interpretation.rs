@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use arrow::datatypes::{DataType, Field};
+use arrow::datatypes::{DataType, Field, Fields};
 
 use super::streamers::{kind, StreamerElement, Streamers};
 use super::tree::{Branch, Leaf};
@@ -170,6 +170,24 @@ pub enum Layout {
     TObjectBits,
     /// A leaf list `"x/D:y/I:z/B"`: a struct of fixed fields packed in each entry.
     LeafList { fields: Vec<(String, Scalar, Vec<usize>)> },
+    /// `TLorentzVector` members of a split collection (Delphes' `Jet.SoftDroppedJet`,
+    /// `Jet.TrimmedP4[5]`), each element `dims` records of [`LORENTZ_RECORD`] bytes:
+    /// `{fP: {fX, fY, fZ}, fE}`, as uproot names them.
+    LorentzVectors { dims: Vec<usize> },
+}
+
+/// Bytes of one `TLorentzVector` written inside a collection: its byte count and version (6),
+/// its TObject (10), then `fP`, a TVector3 with the same 16 bytes of header and three
+/// doubles, and the double `fE`.
+pub const LORENTZ_RECORD: usize = 64;
+
+/// The fields of one `TLorentzVector`: those of `fP` (`fX`, `fY`, `fZ`), and its own
+/// (`fP`, `fE`).
+pub fn lorentz_fields() -> (Fields, Fields) {
+    let f = |n: &str| Arc::new(Field::new(n, DataType::Float64, false));
+    let p: Fields = vec![f("fX"), f("fY"), f("fZ")].into();
+    let v: Fields = vec![Arc::new(Field::new("fP", DataType::Struct(p.clone()), false)), f("fE")].into();
+    (p, v)
 }
 
 /// The structure of an STL object: vectors nested around numbers (of the interpretation's
@@ -234,6 +252,7 @@ impl Interpretation {
             Layout::Jagged { inner, .. } => list_of(fixed_size_list(s, inner)),
             Layout::String { .. } => DataType::Utf8,
             Layout::Objects { shape } => shape.data_type(&self.scalar),
+            Layout::LorentzVectors { dims } => fixed_size_list(DataType::Struct(lorentz_fields().1), dims),
             Layout::TObjectBits => s,
             Layout::LeafList { fields } => DataType::Struct(
                 fields
@@ -492,6 +511,10 @@ pub fn interpret(b: &Branch, leaves: &[Leaf], streamers: &Streamers, top_level: 
         if let Some(i) = stl_in_collection(&type_name) {
             return Ok(i);
         }
+    }
+    // A fixed-size array of objects is typed OBJECT + OFFSET_L, as arrays of numbers are.
+    if (st == kind::OBJECT || st == kind::OBJECT + kind::OFFSET_L) && in_collection && normalize_type(&type_name) == "TLorentzVector" {
+        return it(Layout::LorentzVectors { dims: dims() }, Scalar::F64);
     }
     let what = if type_name.is_empty() { format!("streamer type {st}") } else { format!("C++ type {type_name}") };
     Err(if in_collection { format!("{what} inside a collection") } else { what })
