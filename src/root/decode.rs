@@ -9,7 +9,7 @@ use arrow::datatypes::*;
 
 use super::cursor::Cursor;
 use super::error::{Result, RootError};
-use super::interpretation::{lorentz_fields, Interpretation, Layout, Scalar, Stl, LORENTZ_RECORD};
+use super::interpretation::{Interpretation, Layout, Scalar, Stl, VectorClass};
 
 /// TObject::fBits flag: the object is referenced, and its process id follows the bits.
 const K_IS_REFERENCED: u32 = 1 << 4;
@@ -255,8 +255,10 @@ impl ColumnBuilder {
         };
         let fields = match &interp.layout {
             Layout::LeafList { fields } => fields.iter().map(|(_, s, _)| Values::new(s, capacity_entries)).collect(),
-            // fX, fY, fZ, fE
-            Layout::LorentzVectors { .. } => (0..4).map(|_| Values::new(&Scalar::F64, capacity_entries)).collect(),
+            Layout::Vectors { class, dims } => {
+                let n = capacity_entries.saturating_mul(dims.iter().product::<usize>().max(1));
+                class.doubles().iter().map(|_| Values::new(&Scalar::F64, n)).collect()
+            }
             _ => Vec::new(),
         };
         ColumnBuilder {
@@ -300,6 +302,10 @@ impl ColumnBuilder {
                         }
                         pos += w;
                     }
+                }
+                Layout::Vectors { class, dims } => {
+                    let per = dims.iter().product::<usize>().max(1);
+                    self.push_vectors(*class, &data[a..b], |r| lo + r / per)?;
                 }
                 _ => self.values.extend(&s, &data[a..b]),
             }
@@ -395,32 +401,18 @@ impl ColumnBuilder {
                     }
                 }
             }
-            Layout::LorentzVectors { dims } => {
-                let per = dims.iter().product::<usize>().max(1);
+            Layout::Vectors { class, dims } => {
+                let size = class.record_size() * dims.iter().product::<usize>().max(1);
                 for i in lo..hi {
                     let entry = &data[offsets[i]..offsets[i + 1]];
-                    if entry.len() % (LORENTZ_RECORD * per) != 0 {
+                    if entry.len() % size != 0 {
                         return Err(RootError::format(format!(
-                            "entry {i}: {} bytes are not a whole number of {}-byte TLorentzVectors",
-                            entry.len(),
-                            LORENTZ_RECORD * per
+                            "entry {i}: {} bytes are not a whole number of {size}-byte values",
+                            entry.len()
                         )));
                     }
-                    for record in entry.chunks_exact(LORENTZ_RECORD) {
-                        // Fixed sizes hold only while neither object is referenced (which would
-                        // add a process id): the byte counts say so.
-                        let count = |at: usize| u32::from_be_bytes(be::<4>(&record[at..]));
-                        if count(0) != K_BYTE_COUNT | 60 || count(16) != K_BYTE_COUNT | 36 {
-                            return Err(RootError::format(format!(
-                                "entry {i}: a TLorentzVector of {} bytes, expected 64 (a referenced object?)",
-                                (count(0) & !K_BYTE_COUNT) + 4
-                            )));
-                        }
-                        for (field, at) in self.fields.iter_mut().zip([32, 40, 48, 56]) {
-                            field.extend(&Scalar::F64, &record[at..at + 8]);
-                        }
-                    }
-                    self.offsets.push(to_i32(self.fields[0].len() / per)?);
+                    self.push_vectors(class, entry, |_| i)?;
+                    self.offsets.push(to_i32(self.fields[0].len() * class.record_size() / size)?);
                 }
             }
             Layout::TObjectBits => {
@@ -449,6 +441,29 @@ impl ColumnBuilder {
             }
         }
         self.entries += hi - lo;
+        Ok(())
+    }
+
+    /// Appends the TVector3/TLorentzVector records of `bytes` (a whole number of them);
+    /// `entry` names the entry of the r-th record in errors.
+    fn push_vectors(&mut self, class: VectorClass, bytes: &[u8], entry: impl Fn(usize) -> usize) -> Result<()> {
+        for (r, record) in bytes.chunks_exact(class.record_size()).enumerate() {
+            for &(at, want) in class.byte_counts() {
+                let count = u32::from_be_bytes(be::<4>(&record[at..]));
+                if count != K_BYTE_COUNT | want {
+                    return Err(RootError::format(format!(
+                        "entry {}: a {} of {} bytes, expected {} (a referenced object?)",
+                        entry(r),
+                        if class == VectorClass::Three { "TVector3" } else { "TLorentzVector" },
+                        (count & !K_BYTE_COUNT) + 4,
+                        want + 4
+                    )));
+                }
+            }
+            for (field, &at) in self.fields.iter_mut().zip(class.doubles()) {
+                field.extend(&Scalar::F64, &record[at..at + 8]);
+            }
+        }
         Ok(())
     }
 
@@ -518,14 +533,21 @@ impl ColumnBuilder {
                 }
                 arr
             }
-            Layout::LorentzVectors { dims } => {
-                let (inner, outer) = lorentz_fields();
-                let mut cols = self.fields.into_iter().map(Values::finish);
-                let mut next = || cols.next().ok_or_else(|| RootError::format("TLorentzVector columns missing"));
-                let p: Vec<ArrayRef> = vec![next()?, next()?, next()?];
-                let fp = StructArray::try_new(inner, p, None).map_err(|e| RootError::format(e.to_string()))?;
-                let v = StructArray::try_new(outer, vec![Arc::new(fp), next()?], None).map_err(|e| RootError::format(e.to_string()))?;
-                list(self.offsets, wrap_fixed(Arc::new(v), dims)?)?
+            Layout::Vectors { class, dims } => {
+                let err = |e: arrow::error::ArrowError| RootError::format(e.to_string());
+                let mut cols: Vec<ArrayRef> = self.fields.into_iter().map(Values::finish).collect();
+                let fields = class.fields();
+                if *class == VectorClass::Lorentz {
+                    let e = cols.pop().ok_or_else(|| RootError::format("TLorentzVector without fE"))?;
+                    let DataType::Struct(three) = fields[0].data_type() else {
+                        return Err(RootError::format("TLorentzVector's fP is not a struct"));
+                    };
+                    let p = StructArray::try_new(three.clone(), cols, None).map_err(err)?;
+                    cols = vec![Arc::new(p), e];
+                }
+                let v: ArrayRef = Arc::new(StructArray::try_new(fields, cols, None).map_err(err)?);
+                let v = wrap_fixed(v, dims)?;
+                if self.interp.in_collection { list(self.offsets, v)? } else { v }
             }
             Layout::LeafList { fields } => {
                 let mut cols = Vec::new();
@@ -621,14 +643,14 @@ mod tests {
         for v in [x, y, z, e] {
             out.extend(v.to_be_bytes());
         }
-        assert_eq!(out.len(), LORENTZ_RECORD);
+        assert_eq!(out.len(), VectorClass::Lorentz.record_size());
         out
     }
 
     #[test]
     fn lorentz_vectors_of_a_collection() {
         let ok = K_BYTE_COUNT | 60;
-        let interp = Interpretation { layout: Layout::LorentzVectors { dims: vec![2] }, scalar: Scalar::F64, in_collection: true };
+        let interp = Interpretation { layout: Layout::Vectors { class: VectorClass::Lorentz, dims: vec![2] }, scalar: Scalar::F64, in_collection: true };
         let entry = [lorentz(1.0, 2.0, 3.0, 4.0, ok), lorentz(5.0, 6.0, 7.0, 8.0, ok)].concat();
         let arr = decode(&interp, &[entry.clone(), vec![]]).unwrap();
         assert_eq!(arr.data_type(), &interp.data_type());
@@ -642,7 +664,7 @@ mod tests {
         assert_eq!(col(v.column_by_name("fE").unwrap()), [4.0, 8.0]);
         // Half an element of [2], and a referenced object (66 bytes), are errors.
         assert!(decode(&interp, &[lorentz(1.0, 2.0, 3.0, 4.0, ok)]).is_err());
-        let single = Interpretation { layout: Layout::LorentzVectors { dims: vec![] }, ..interp };
+        let single = Interpretation { layout: Layout::Vectors { class: VectorClass::Lorentz, dims: vec![] }, ..interp };
         let err = decode(&single, &[lorentz(1.0, 2.0, 3.0, 4.0, K_BYTE_COUNT | 62)]).unwrap_err().to_string();
         assert!(err.contains("entry 0") && err.contains("66 bytes"), "{err}");
     }

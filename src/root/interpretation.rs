@@ -170,24 +170,63 @@ pub enum Layout {
     TObjectBits,
     /// A leaf list `"x/D:y/I:z/B"`: a struct of fixed fields packed in each entry.
     LeafList { fields: Vec<(String, Scalar, Vec<usize>)> },
-    /// `TLorentzVector` members of a split collection (Delphes' `Jet.SoftDroppedJet`,
-    /// `Jet.TrimmedP4[5]`), each element `dims` records of [`LORENTZ_RECORD`] bytes:
-    /// `{fP: {fX, fY, fZ}, fE}`, as uproot names them.
-    LorentzVectors { dims: Vec<usize> },
+    /// `TVector3` / `TLorentzVector` members, `dims` fixed records of
+    /// [`VectorClass::record_size`] bytes per value: one value per entry, or, in a split
+    /// collection (Delphes' `Jet.SoftDroppedJet`, `Jet.TrimmedP4[5]`), one per element.
+    Vectors { class: VectorClass, dims: Vec<usize> },
 }
 
-/// Bytes of one `TLorentzVector` written inside a collection: its byte count and version (6),
-/// its TObject (10), then `fP`, a TVector3 with the same 16 bytes of header and three
-/// doubles, and the double `fE`.
-pub const LORENTZ_RECORD: usize = 64;
+/// ROOT's vector classes, written member-wise as fixed records: a byte count and version
+/// (6 bytes), the TObject (10), then the doubles; `TLorentzVector` holds its `fP` as a whole
+/// `TVector3` record, then `fE`. Field names are ROOT's, as uproot gives them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VectorClass {
+    Three,
+    Lorentz,
+}
 
-/// The fields of one `TLorentzVector`: those of `fP` (`fX`, `fY`, `fZ`), and its own
-/// (`fP`, `fE`).
-pub fn lorentz_fields() -> (Fields, Fields) {
-    let f = |n: &str| Arc::new(Field::new(n, DataType::Float64, false));
-    let p: Fields = vec![f("fX"), f("fY"), f("fZ")].into();
-    let v: Fields = vec![Arc::new(Field::new("fP", DataType::Struct(p.clone()), false)), f("fE")].into();
-    (p, v)
+impl VectorClass {
+    fn from_name(t: &str) -> Option<Self> {
+        match t {
+            "TVector3" => Some(VectorClass::Three),
+            "TLorentzVector" => Some(VectorClass::Lorentz),
+            _ => None,
+        }
+    }
+
+    pub fn record_size(self) -> usize {
+        match self {
+            VectorClass::Three => 40,
+            VectorClass::Lorentz => 64,
+        }
+    }
+
+    /// Where the record's byte counts are, and what they must say (bytes after the count):
+    /// fixed sizes hold only while no object is referenced, which adds a process id.
+    pub fn byte_counts(self) -> &'static [(usize, u32)] {
+        match self {
+            VectorClass::Three => &[(0, 36)],
+            VectorClass::Lorentz => &[(0, 60), (16, 36)],
+        }
+    }
+
+    /// Positions of the doubles, in field order: fX, fY, fZ (, fE).
+    pub fn doubles(self) -> &'static [usize] {
+        match self {
+            VectorClass::Three => &[16, 24, 32],
+            VectorClass::Lorentz => &[32, 40, 48, 56],
+        }
+    }
+
+    /// `{fX, fY, fZ}`, and `{fP: {fX, fY, fZ}, fE}`.
+    pub fn fields(self) -> Fields {
+        let f = |n: &str| Arc::new(Field::new(n, DataType::Float64, false));
+        let three: Fields = vec![f("fX"), f("fY"), f("fZ")].into();
+        match self {
+            VectorClass::Three => three,
+            VectorClass::Lorentz => vec![Arc::new(Field::new("fP", DataType::Struct(three), false)), f("fE")].into(),
+        }
+    }
 }
 
 /// The structure of an STL object: vectors nested around numbers (of the interpretation's
@@ -252,7 +291,7 @@ impl Interpretation {
             Layout::Jagged { inner, .. } => list_of(fixed_size_list(s, inner)),
             Layout::String { .. } => DataType::Utf8,
             Layout::Objects { shape } => shape.data_type(&self.scalar),
-            Layout::LorentzVectors { dims } => fixed_size_list(DataType::Struct(lorentz_fields().1), dims),
+            Layout::Vectors { class, dims } => fixed_size_list(DataType::Struct(class.fields()), dims),
             Layout::TObjectBits => s,
             Layout::LeafList { fields } => DataType::Struct(
                 fields
@@ -275,6 +314,7 @@ impl Interpretation {
             Layout::LeafList { fields } => {
                 Some(fields.iter().map(|(_, s, d)| s.size() * d.iter().product::<usize>()).sum())
             }
+            Layout::Vectors { class, dims } if !self.in_collection => Some(class.record_size() * dims.iter().product::<usize>()),
             _ => None,
         }
     }
@@ -513,8 +553,15 @@ pub fn interpret(b: &Branch, leaves: &[Leaf], streamers: &Streamers, top_level: 
         }
     }
     // A fixed-size array of objects is typed OBJECT + OFFSET_L, as arrays of numbers are.
-    if (st == kind::OBJECT || st == kind::OBJECT + kind::OFFSET_L) && in_collection && normalize_type(&type_name) == "TLorentzVector" {
-        return it(Layout::LorentzVectors { dims: dims() }, Scalar::F64);
+    if st == kind::OBJECT || st == kind::OBJECT + kind::OFFSET_L {
+        if let Some(class) = VectorClass::from_name(&normalize_type(&type_name)) {
+            // Outside collections, such arrays (`TLorentzVector pg[6]` of a split object) have
+            // no reference to check them against: uproot reads them as lists of one array.
+            if !in_collection && !dims().is_empty() {
+                return Err(format!("fixed-size array of {type_name} outside a collection"));
+            }
+            return it(Layout::Vectors { class, dims: dims() }, Scalar::F64);
+        }
     }
     let what = if type_name.is_empty() { format!("streamer type {st}") } else { format!("C++ type {type_name}") };
     Err(if in_collection { format!("{what} inside a collection") } else { what })
