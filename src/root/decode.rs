@@ -255,7 +255,7 @@ impl ColumnBuilder {
         };
         let fields = match &interp.layout {
             Layout::LeafList { fields } => fields.iter().map(|(_, s, _)| Values::new(s, capacity_entries)).collect(),
-            Layout::Vectors { class, dims } => {
+            Layout::Vectors { class, dims, .. } => {
                 let n = capacity_entries.saturating_mul(dims.iter().product::<usize>().max(1));
                 class.doubles().iter().map(|_| Values::new(&Scalar::F64, n)).collect()
             }
@@ -303,7 +303,7 @@ impl ColumnBuilder {
                         pos += w;
                     }
                 }
-                Layout::Vectors { class, dims } => {
+                Layout::Vectors { class, dims, .. } => {
                     let per = dims.iter().product::<usize>().max(1);
                     self.push_vectors(*class, &data[a..b], |r| lo + r / per)?;
                 }
@@ -401,10 +401,13 @@ impl ColumnBuilder {
                     }
                 }
             }
-            Layout::Vectors { class, dims } => {
+            Layout::Vectors { class, dims, header } => {
                 let size = class.record_size() * dims.iter().product::<usize>().max(1);
                 for i in lo..hi {
                     let entry = &data[offsets[i]..offsets[i + 1]];
+                    let Some(entry) = entry.get(header..) else {
+                        return Err(RootError::format(format!("entry {i} is shorter than its {header}-byte header")));
+                    };
                     if entry.len() % size != 0 {
                         return Err(RootError::format(format!(
                             "entry {i}: {} bytes are not a whole number of {size}-byte values",
@@ -454,7 +457,11 @@ impl ColumnBuilder {
                     return Err(RootError::format(format!(
                         "entry {}: a {} of {} bytes, expected {} (a referenced object?)",
                         entry(r),
-                        if class == VectorClass::Three { "TVector3" } else { "TLorentzVector" },
+                        match class {
+                            VectorClass::Two => "TVector2",
+                            VectorClass::Three => "TVector3",
+                            VectorClass::Lorentz => "TLorentzVector",
+                        },
                         (count & !K_BYTE_COUNT) + 4,
                         want + 4
                     )));
@@ -533,7 +540,7 @@ impl ColumnBuilder {
                 }
                 arr
             }
-            Layout::Vectors { class, dims } => {
+            Layout::Vectors { class, dims, .. } => {
                 let err = |e: arrow::error::ArrowError| RootError::format(e.to_string());
                 let mut cols: Vec<ArrayRef> = self.fields.into_iter().map(Values::finish).collect();
                 let fields = class.fields();
@@ -650,7 +657,7 @@ mod tests {
     #[test]
     fn lorentz_vectors_of_a_collection() {
         let ok = K_BYTE_COUNT | 60;
-        let interp = Interpretation { layout: Layout::Vectors { class: VectorClass::Lorentz, dims: vec![2] }, scalar: Scalar::F64, in_collection: true };
+        let interp = Interpretation { layout: Layout::Vectors { class: VectorClass::Lorentz, dims: vec![2], header: 0 }, scalar: Scalar::F64, in_collection: true };
         let entry = [lorentz(1.0, 2.0, 3.0, 4.0, ok), lorentz(5.0, 6.0, 7.0, 8.0, ok)].concat();
         let arr = decode(&interp, &[entry.clone(), vec![]]).unwrap();
         assert_eq!(arr.data_type(), &interp.data_type());
@@ -664,7 +671,7 @@ mod tests {
         assert_eq!(col(v.column_by_name("fE").unwrap()), [4.0, 8.0]);
         // Half an element of [2], and a referenced object (66 bytes), are errors.
         assert!(decode(&interp, &[lorentz(1.0, 2.0, 3.0, 4.0, ok)]).is_err());
-        let single = Interpretation { layout: Layout::Vectors { class: VectorClass::Lorentz, dims: vec![] }, ..interp };
+        let single = Interpretation { layout: Layout::Vectors { class: VectorClass::Lorentz, dims: vec![], header: 0 }, ..interp };
         let err = decode(&single, &[lorentz(1.0, 2.0, 3.0, 4.0, K_BYTE_COUNT | 62)]).unwrap_err().to_string();
         assert!(err.contains("entry 0") && err.contains("66 bytes"), "{err}");
     }

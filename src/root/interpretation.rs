@@ -173,14 +173,16 @@ pub enum Layout {
     /// `TVector3` / `TLorentzVector` members, `dims` fixed records of
     /// [`VectorClass::record_size`] bytes per value: one value per entry, or, in a split
     /// collection (Delphes' `Jet.SoftDroppedJet`, `Jet.TrimmedP4[5]`), one per element.
-    Vectors { class: VectorClass, dims: Vec<usize> },
+    /// `std::vector<TLorentzVector>` is a list of records after a `header` of 10 bytes.
+    Vectors { class: VectorClass, dims: Vec<usize>, header: usize },
 }
 
-/// ROOT's vector classes, written member-wise as fixed records: a byte count and version
-/// (6 bytes), the TObject (10), then the doubles; `TLorentzVector` holds its `fP` as a whole
+/// ROOT's vector classes (`TVector2`, `TVector3`, `TLorentzVector`), written as fixed
+/// records: a byte count and version (6 bytes), the TObject (10), then the doubles; `TLorentzVector` holds its `fP` as a whole
 /// `TVector3` record, then `fE`. Field names are ROOT's, as uproot gives them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VectorClass {
+    Two,
     Three,
     Lorentz,
 }
@@ -188,6 +190,7 @@ pub enum VectorClass {
 impl VectorClass {
     fn from_name(t: &str) -> Option<Self> {
         match t {
+            "TVector2" => Some(VectorClass::Two),
             "TVector3" => Some(VectorClass::Three),
             "TLorentzVector" => Some(VectorClass::Lorentz),
             _ => None,
@@ -196,6 +199,7 @@ impl VectorClass {
 
     pub fn record_size(self) -> usize {
         match self {
+            VectorClass::Two => 32,
             VectorClass::Three => 40,
             VectorClass::Lorentz => 64,
         }
@@ -205,24 +209,27 @@ impl VectorClass {
     /// fixed sizes hold only while no object is referenced, which adds a process id.
     pub fn byte_counts(self) -> &'static [(usize, u32)] {
         match self {
+            VectorClass::Two => &[(0, 28)],
             VectorClass::Three => &[(0, 36)],
             VectorClass::Lorentz => &[(0, 60), (16, 36)],
         }
     }
 
-    /// Positions of the doubles, in field order: fX, fY, fZ (, fE).
+    /// Positions of the doubles, in field order: fX, fY (, fZ (, fE)).
     pub fn doubles(self) -> &'static [usize] {
         match self {
+            VectorClass::Two => &[16, 24],
             VectorClass::Three => &[16, 24, 32],
             VectorClass::Lorentz => &[32, 40, 48, 56],
         }
     }
 
-    /// `{fX, fY, fZ}`, and `{fP: {fX, fY, fZ}, fE}`.
+    /// `{fX, fY}`, `{fX, fY, fZ}`, and `{fP: {fX, fY, fZ}, fE}`.
     pub fn fields(self) -> Fields {
         let f = |n: &str| Arc::new(Field::new(n, DataType::Float64, false));
         let three: Fields = vec![f("fX"), f("fY"), f("fZ")].into();
         match self {
+            VectorClass::Two => vec![f("fX"), f("fY")].into(),
             VectorClass::Three => three,
             VectorClass::Lorentz => vec![Arc::new(Field::new("fP", DataType::Struct(three), false)), f("fE")].into(),
         }
@@ -291,7 +298,7 @@ impl Interpretation {
             Layout::Jagged { inner, .. } => list_of(fixed_size_list(s, inner)),
             Layout::String { .. } => DataType::Utf8,
             Layout::Objects { shape } => shape.data_type(&self.scalar),
-            Layout::Vectors { class, dims } => fixed_size_list(DataType::Struct(class.fields()), dims),
+            Layout::Vectors { class, dims, .. } => fixed_size_list(DataType::Struct(class.fields()), dims),
             Layout::TObjectBits => s,
             Layout::LeafList { fields } => DataType::Struct(
                 fields
@@ -314,7 +321,7 @@ impl Interpretation {
             Layout::LeafList { fields } => {
                 Some(fields.iter().map(|(_, s, d)| s.size() * d.iter().product::<usize>()).sum())
             }
-            Layout::Vectors { class, dims } if !self.in_collection => Some(class.record_size() * dims.iter().product::<usize>()),
+            Layout::Vectors { class, dims, .. } if !self.in_collection => Some(class.record_size() * dims.iter().product::<usize>()),
             _ => None,
         }
     }
@@ -473,6 +480,18 @@ fn stl_type(type_name: &str, member: bool) -> Result<Interpretation, Unsupported
     }
 }
 
+/// A whole `TVector3`/`TLorentzVector` per entry, or a `std::vector` of them.
+fn vectors_object(class_name: &str) -> Option<Interpretation> {
+    let t = normalize_type(class_name);
+    let (t, list) = match t.strip_prefix("vector<").and_then(|x| x.strip_suffix('>')) {
+        Some(inner) => (inner, true),
+        None => (t.as_str(), false),
+    };
+    let class = VectorClass::from_name(t)?;
+    let header = if list { 10 } else { 0 };
+    Some(Interpretation { layout: Layout::Vectors { class, dims: vec![], header }, scalar: Scalar::F64, in_collection: list })
+}
+
 /// The interpretation of an STL member of a split collection (`vector<double>`, `string`, ...
 /// inside a `TClonesArray` or `vector<Class>`): a list of such objects per entry.
 fn stl_in_collection(type_name: &str) -> Option<Interpretation> {
@@ -500,10 +519,10 @@ pub fn interpret(b: &Branch, leaves: &[Leaf], streamers: &Streamers, top_level: 
     }
     let in_collection = e.btype == 31 || e.btype == 41;
     if e.id < 0 {
-        // A whole object: top-level STL containers and strings.
+        // A whole object: top-level STL containers and strings, ROOT's vector classes.
         return match stl_type(&e.class_name, !top_level) {
             Ok(i) => Ok(i),
-            Err(_) => Err(format!("unsplit object of class {}", e.class_name)),
+            Err(_) => vectors_object(&e.class_name).ok_or_else(|| format!("unsplit object of class {}", e.class_name)),
         };
     }
     let element = element_of(b, streamers);
@@ -560,7 +579,7 @@ pub fn interpret(b: &Branch, leaves: &[Leaf], streamers: &Streamers, top_level: 
             if !in_collection && !dims().is_empty() {
                 return Err(format!("fixed-size array of {type_name} outside a collection"));
             }
-            return it(Layout::Vectors { class, dims: dims() }, Scalar::F64);
+            return it(Layout::Vectors { class, dims: dims(), header: 0 }, Scalar::F64);
         }
     }
     let what = if type_name.is_empty() { format!("streamer type {st}") } else { format!("C++ type {type_name}") };
