@@ -396,13 +396,14 @@ impl ColumnBuilder {
                         while c.remaining() > 0 {
                             self.read_object(&shape, 1, &mut c).map_err(entry)?;
                         }
-                        let n = self.level_len(1);
+                        let n = self.items(1, &shape);
                         self.levels[0].push(to_i32(n)?);
                     }
                 }
             }
             Layout::Vectors { class, dims, header } => {
-                let size = class.record_size() * dims.iter().product::<usize>().max(1);
+                let per = dims.iter().product::<usize>().max(1);
+                let size = class.record_size() * per;
                 for i in lo..hi {
                     let entry = &data[offsets[i]..offsets[i + 1]];
                     let Some(entry) = entry.get(header..) else {
@@ -415,7 +416,7 @@ impl ColumnBuilder {
                         )));
                     }
                     self.push_vectors(class, entry, |_| i)?;
-                    self.offsets.push(to_i32(self.fields[0].len() * class.record_size() / size)?);
+                    self.offsets.push(to_i32(self.fields[0].len() / per)?);
                 }
             }
             Layout::TObjectBits => {
@@ -457,11 +458,7 @@ impl ColumnBuilder {
                     return Err(RootError::format(format!(
                         "entry {}: a {} of {} bytes, expected {} (a referenced object?)",
                         entry(r),
-                        match class {
-                            VectorClass::Two => "TVector2",
-                            VectorClass::Three => "TVector3",
-                            VectorClass::Lorentz => "TLorentzVector",
-                        },
+                        class.name(),
                         (count & !K_BYTE_COUNT) + 4,
                         want + 4
                     )));
@@ -501,20 +498,19 @@ impl ColumnBuilder {
                         self.read_object(inner, depth + 1, c)?;
                     }
                 }
-                let len = self.level_len(depth + 1);
+                let len = self.items(depth + 1, inner);
                 self.levels[depth].push(to_i32(len)?);
             }
         }
         Ok(())
     }
 
-    /// Items so far at list level `depth` (the leaf values below the innermost level).
-    fn level_len(&self, depth: usize) -> usize {
+    /// Items so far at list level `depth`, whose items are `shape`s (below the innermost
+    /// level: the leaf strings or numbers).
+    fn items(&self, depth: usize, shape: &Stl) -> usize {
         match self.levels.get(depth) {
             Some(level) => level.len() - 1,
-            None if matches!(&self.interp.layout, Layout::Objects { shape } if *shape.leaf() == Stl::String) => {
-                self.strings.offsets.len() - 1
-            }
+            None if *shape == Stl::String => self.strings.offsets.len() - 1,
             None => self.values.len(),
         }
     }

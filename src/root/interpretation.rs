@@ -188,13 +188,16 @@ pub enum VectorClass {
 }
 
 impl VectorClass {
-    fn from_name(t: &str) -> Option<Self> {
-        match t {
-            "TVector2" => Some(VectorClass::Two),
-            "TVector3" => Some(VectorClass::Three),
-            "TLorentzVector" => Some(VectorClass::Lorentz),
-            _ => None,
+    pub fn name(self) -> &'static str {
+        match self {
+            VectorClass::Two => "TVector2",
+            VectorClass::Three => "TVector3",
+            VectorClass::Lorentz => "TLorentzVector",
         }
+    }
+
+    fn from_name(t: &str) -> Option<Self> {
+        [VectorClass::Two, VectorClass::Three, VectorClass::Lorentz].into_iter().find(|c| c.name() == t)
     }
 
     pub fn record_size(self) -> usize {

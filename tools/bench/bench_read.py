@@ -205,6 +205,16 @@ def verdict(ok):
     return "n/a" if ok is None else ("PASS" if ok else "FAIL")
 
 
+def run_sql_cores(binary: Path, path: Path, cores: int, args) -> dict:
+    """The SQL query on `cores` cores: as many partitions and worker threads, pinned to one CPU
+    when 1 (the scan reads clusters as tasks, and object_store reads on I/O threads, so one
+    partition alone would already use every core)."""
+    return run_root_bench(
+        binary, ["sql", str(path), TREE, "--partitions", str(cores), "--threads", str(cores),
+                 "--repeat", str(args.repeat), "--query", SQL_QUERY], args.timeout,
+        cores=1 if cores == 1 else None)
+
+
 # --------------------------------------------------------------------------- main
 
 def main(argv=None) -> int:
@@ -277,14 +287,8 @@ def main(argv=None) -> int:
             r["ours_read"] = run_root_bench(
                 binary, ["read", str(path), TREE, "--threads", "1", "--repeat", str(args.repeat)], args.timeout,
                 cores=1)
-            # 2 partitions on 2 worker threads, and 1 partition on 1 thread pinned to one CPU:
-            # the scan reads clusters as tasks (and object_store reads on I/O threads), so
-            # 1 partition alone would already use every core.
             for parts in (2, 1):
-                r[f"ours_sql_{parts}"] = run_root_bench(
-                    binary, ["sql", str(path), TREE, "--partitions", str(parts), "--threads", str(parts),
-                             "--repeat", str(args.repeat), "--query", SQL_QUERY], args.timeout,
-                    cores=1 if parts == 1 else None)
+                r[f"ours_sql_{parts}"] = run_sql_cores(binary, path, parts, args)
         results["codecs"][codec] = r
 
     # ---- metadata
@@ -324,13 +328,7 @@ def main(argv=None) -> int:
     if binary and scaled_all:
         for codec in codecs:
             log(f"== scaling: {scaled_all[codec]}")
-            scaling[codec] = {
-                f"sql_{parts}": run_root_bench(
-                    binary, ["sql", str(scaled_all[codec]), TREE, "--partitions", str(parts), "--threads", str(parts),
-                             "--repeat", str(args.repeat), "--query", SQL_QUERY], args.timeout,
-                    cores=1 if parts == 1 else None)
-                for parts in (2, 1)
-            }
+            scaling[codec] = {f"sql_{parts}": run_sql_cores(binary, scaled_all[codec], parts, args) for parts in (2, 1)}
     results["scaling"] = {"scale": None if args.no_scale else args.scale, "codecs": scaling}
 
     report = render(results, codecs, binary)
