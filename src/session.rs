@@ -67,6 +67,7 @@ fn hepfusion_state(builder: SessionStateBuilder) -> Result<SessionState> {
     let mut state = builder
         .with_runtime_env(runtime.build_arc()?)
         .with_default_features()
+        .with_optimizer_rules(hepfusion_udfs::planning::optimizer_rules())
         .with_physical_optimizer_rules(hepfusion_udfs::planning::physical_optimizer_rules())
         .with_table_factory("ROOT".into(), Arc::new(RootTableFactory))
         .with_table_functions(table_functions.collect())

@@ -104,6 +104,7 @@ pub fn session_state(mut config: datafusion::prelude::SessionConfig) -> Result<d
     let mut state = datafusion::execution::SessionStateBuilder::new()
         .with_config(config)
         .with_default_features()
+        .with_optimizer_rules(planning::optimizer_rules())
         .with_physical_optimizer_rules(planning::physical_optimizer_rules())
         .build();
     register_all(&mut state)?;

@@ -1,22 +1,86 @@
-//! Physical optimizer rules that are safe with lambdas.
+//! Optimizer rules that are safe with lambdas and deep expressions.
 //!
-//! DataFusion 55 numbers a lambda parameter after the columns of the schema the lambda was
-//! planned against, but the rules that move expressions to another schema (pushing a
-//! projection into a Parquet or ROOT scan, pushing filters through projections) remap
+//! Physical: DataFusion 55 numbers a lambda parameter after the columns of the schema the
+//! lambda was planned against, but the rules that move expressions to another schema (pushing
+//! a projection into a Parquet or ROOT scan, pushing filters through projections) remap
 //! columns only: the parameter's number then points at a real column and evaluation fails
 //! ("Field of physical LambdaVariable ... doesn't match batch field"). Until DataFusion remaps
 //! lambda variables, those rules skip plans that contain a lambda; the logical optimizer
 //! still prunes columns and pushes filters into scans, so such a plan reads no more data.
+//!
+//! Logical: leaf-expression pushdown moves cheap field accesses (`lepton.pt`) towards the
+//! scan, but when it merges one into the projection that defines the struct it substitutes
+//! the definition: `lepton.pt` becomes `get_field(array_max_by(filter(...isolation...)), 'pt')`,
+//! computed again for every field read and below the filters, on every event (the pipeline's
+//! trigger ran ~20 times per event; the family of apache/datafusion#25329). The guarded rule
+//! refuses any push whose extracted expressions stop being field accesses of columns.
 
 use std::sync::Arc;
 
 use datafusion::common::config::ConfigOptions;
-use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
 use datafusion::common::Result;
+use datafusion::logical_expr::{Expr, ExpressionPlacement, LogicalPlan};
+use datafusion::optimizer::optimizer::{ApplyOrder, Optimizer};
+use datafusion::optimizer::{OptimizerConfig, OptimizerRule};
 use datafusion::physical_expr::expressions::LambdaExpr;
 use datafusion::physical_optimizer::optimizer::PhysicalOptimizer;
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::ExecutionPlan;
+
+/// DataFusion's default logical optimizer rules, with leaf-expression pushdown guarded.
+pub fn optimizer_rules() -> Vec<Arc<dyn OptimizerRule + Send + Sync>> {
+    Optimizer::new()
+        .rules
+        .into_iter()
+        .map(|rule| -> Arc<dyn OptimizerRule + Send + Sync> {
+            if rule.name() == "push_down_leaf_projections" { Arc::new(OnlyFieldAccesses(rule)) } else { rule }
+        })
+        .collect()
+}
+
+/// Prefix DataFusion gives the columns leaf-expression pushdown extracts.
+const EXTRACTED_PREFIX: &str = "__datafusion_extracted";
+
+/// Keeps the wrapped pushdown's result only if every extracted expression in it is still a
+/// leaf expression (a field access of a column), not one that re-inlined a computation.
+#[derive(Debug)]
+struct OnlyFieldAccesses(Arc<dyn OptimizerRule + Send + Sync>);
+
+impl OptimizerRule for OnlyFieldAccesses {
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+
+    fn apply_order(&self) -> Option<ApplyOrder> {
+        self.0.apply_order()
+    }
+
+    fn rewrite(&self, plan: LogicalPlan, config: &dyn OptimizerConfig) -> Result<Transformed<LogicalPlan>> {
+        let original = plan.clone();
+        let result = self.0.rewrite(plan, config)?;
+        if result.transformed && extracts_computation(&result.data)? {
+            return Ok(Transformed::no(original));
+        }
+        Ok(result)
+    }
+}
+
+/// Whether a projection of `plan` extracts (under the pushdown's alias) something other than
+/// a column or a leaf expression.
+fn extracts_computation(plan: &LogicalPlan) -> Result<bool> {
+    let mut found = false;
+    plan.apply(|node| {
+        if let LogicalPlan::Projection(p) = node {
+            found = p.expr.iter().any(|e| {
+                matches!(e, Expr::Alias(a) if a.name.starts_with(EXTRACTED_PREFIX)
+                    && !matches!(a.expr.placement(), ExpressionPlacement::Column | ExpressionPlacement::MoveTowardsLeafNodes))
+            });
+        }
+        Ok(if found { TreeNodeRecursion::Stop } else { TreeNodeRecursion::Continue })
+    })?;
+    Ok(found)
+}
 
 /// DataFusion's default physical optimizer rules, with the schema-moving ones made to skip
 /// plans with lambdas.
@@ -70,4 +134,34 @@ fn has_lambda(plan: &Arc<dyn ExecutionPlan>) -> Result<bool> {
         Ok(if found { TreeNodeRecursion::Stop } else { TreeNodeRecursion::Continue })
     })?;
     Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use datafusion::execution::SessionStateBuilder;
+    use datafusion::prelude::{SessionConfig, SessionContext};
+
+    use super::*;
+
+    /// How many times the optimized plan of `query` computes `array_max_by`, with our logical
+    /// rules or DataFusion's.
+    async fn computations(ours: bool, query: &str) -> usize {
+        let state = crate::session_state(SessionConfig::new()).unwrap();
+        let state = if ours { state } else { SessionStateBuilder::new_from_existing(state).with_optimizer_rules(Optimizer::new().rules).build() };
+        let ctx = SessionContext::new_with_state(state);
+        ctx.sql("CREATE TABLE t AS SELECT [named_struct('pt', 1.0, 'eta', 2.0), named_struct('pt', 3.0, 'eta', 4.0)] AS xs, 7 AS n")
+            .await
+            .unwrap();
+        let plan = crate::sql::sql(&ctx, query).await.unwrap().into_optimized_plan().unwrap();
+        let text = plan.display_indent().to_string();
+        text.matches("array_max_by").count()
+    }
+
+    #[tokio::test]
+    async fn fields_of_a_computed_struct_are_not_computed_again() {
+        // The pipeline's `lepton.pt`, `lepton.eta`, ... over the view computing `lepton`.
+        let query = "SELECT s.pt + s.eta FROM (SELECT array_max_by(xs, x -> x.pt) AS s, n FROM t) WHERE n > 0";
+        assert_eq!(computations(true, query).await, 1);
+        assert_eq!(computations(false, query).await, 2, "DataFusion's leaf pushdown no longer re-inlines: drop the guard");
+    }
 }
