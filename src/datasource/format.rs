@@ -1,5 +1,6 @@
 //! `FileFormat` for ROOT: schema inference from the tree's branches and exact row counts.
 
+use std::any::Any;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -10,10 +11,11 @@ use datafusion::common::stats::Precision;
 use datafusion::common::{GetExt, Statistics};
 use datafusion::datasource::file_format::file_compression_type::FileCompressionType;
 use datafusion::datasource::file_format::{FileFormat, FileFormatFactory};
-use datafusion::datasource::physical_plan::{FileScanConfig, FileSource};
+use datafusion::datasource::physical_plan::{FileScanConfig, FileScanConfigBuilder, FileSource};
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::datasource::table_schema::TableSchema;
 use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::cache::cache_manager::{CachedFileMetadataEntry, FileMetadata, FileMetadataCache};
 use datafusion::physical_plan::ExecutionPlan;
 use object_store::path::Path;
 use object_store::{ObjectMeta, ObjectStore};
@@ -58,10 +60,56 @@ impl RootFormat {
     }
 }
 
-/// Opens the configured tree of one object.
-pub(crate) async fn open_tree(store: &Arc<dyn ObjectStore>, meta: &ObjectMeta, opts: &RootOptions) -> Result<TreeReader> {
-    let source = Source::new(Arc::clone(store), meta.location.clone(), meta.size, display_name(store.as_ref(), &meta.location));
-    TreeReader::open(source, opts.tree.as_deref(), &opts.reader).await.map_err(df_err)
+/// Opens the configured tree of one object, or takes it from `cache`. A table's files are
+/// opened to infer its schema, to count its entries and to scan them, and a shell or notebook
+/// runs many queries over one table: each open reads the file's header, directory, streamers
+/// and tree (a few round trips, remote), so opened trees live in DataFusion's file-metadata
+/// cache, as Parquet footers do, and are reopened when the file's size or time changes.
+pub(crate) async fn open_tree(
+    store: &Arc<dyn ObjectStore>,
+    meta: &ObjectMeta,
+    opts: &RootOptions,
+    cache: Option<&Arc<FileMetadataCache>>,
+) -> Result<Arc<TreeReader>> {
+    let name = display_name(store.as_ref(), &meta.location);
+    // The cache is keyed by path in the store; the name adds the store (a local file and an
+    // S3 object may share a path).
+    let key = (name.clone(), opts.clone());
+    let cached = cache.and_then(|c| c.get(&meta.location)).filter(|e| e.is_valid_for(meta));
+    let trees = cached.as_ref().and_then(|e| e.file_metadata.as_any().downcast_ref::<OpenedTrees>());
+    if let Some(reader) = trees.and_then(|t| t.0.get(&key)) {
+        return Ok(Arc::clone(reader));
+    }
+    let source = Source::new(Arc::clone(store), meta.location.clone(), meta.size, name);
+    let reader = Arc::new(TreeReader::open(source, opts.tree.as_deref(), &opts.reader).await.map_err(df_err)?);
+    if let Some(cache) = cache {
+        let mut trees = trees.map(|t| t.0.clone()).unwrap_or_default();
+        trees.insert(key, Arc::clone(&reader));
+        cache.put(&meta.location, CachedFileMetadataEntry::new(meta.clone(), Arc::new(OpenedTrees(trees))));
+    }
+    Ok(reader)
+}
+
+/// The trees opened in one file, by file name and table options.
+struct OpenedTrees(HashMap<(String, RootOptions), Arc<TreeReader>>);
+
+impl FileMetadata for OpenedTrees {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn memory_size(&self) -> usize {
+        self.0.iter().map(|((name, _), reader)| name.len() + reader.memory_size()).sum()
+    }
+
+    fn extra_info(&self) -> datafusion::common::HashMap<String, String> {
+        [("trees".to_string(), self.0.len().to_string())].into_iter().collect()
+    }
+}
+
+/// The session's file-metadata cache.
+fn metadata_cache(state: &dyn Session) -> Arc<FileMetadataCache> {
+    state.runtime_env().cache_manager.get_file_metadata_cache()
 }
 
 /// A file's name as its user wrote it, for messages. Object-store paths are relative to the
@@ -98,13 +146,13 @@ impl FileFormat for RootFormat {
         None
     }
 
-    async fn infer_schema(&self, _state: &dyn Session, store: &Arc<dyn ObjectStore>, objects: &[ObjectMeta]) -> Result<SchemaRef> {
+    async fn infer_schema(&self, state: &dyn Session, store: &Arc<dyn ObjectStore>, objects: &[ObjectMeta]) -> Result<SchemaRef> {
         if objects.is_empty() {
             return Err(DataFusionError::Plan(NO_ROOT_FILES.into()));
         }
         let mut schemas = Vec::with_capacity(objects.len());
         for o in objects {
-            let reader = open_tree(store, o, &self.opts).await?;
+            let reader = open_tree(store, o, &self.opts, Some(&metadata_cache(state))).await?;
             schemas.push(reader.schema().as_ref().clone());
         }
         let first = schemas[0].clone();
@@ -120,13 +168,17 @@ impl FileFormat for RootFormat {
         Ok(Arc::new(Schema::new(first.fields().clone())))
     }
 
-    async fn infer_stats(&self, _state: &dyn Session, store: &Arc<dyn ObjectStore>, table_schema: SchemaRef, object: &ObjectMeta) -> Result<Statistics> {
-        let reader = open_tree(store, object, &self.opts).await?;
+    async fn infer_stats(&self, state: &dyn Session, store: &Arc<dyn ObjectStore>, table_schema: SchemaRef, object: &ObjectMeta) -> Result<Statistics> {
+        let reader = open_tree(store, object, &self.opts, Some(&metadata_cache(state))).await?;
         Ok(Statistics::new_unknown(&table_schema).with_num_rows(Precision::Exact(reader.entries() as usize)))
     }
 
-    async fn create_physical_plan(&self, _state: &dyn Session, conf: FileScanConfig) -> Result<Arc<dyn ExecutionPlan>> {
-        Ok(DataSourceExec::from_data_source(conf))
+    async fn create_physical_plan(&self, state: &dyn Session, conf: FileScanConfig) -> Result<Arc<dyn ExecutionPlan>> {
+        let Some(source) = conf.file_source().downcast_ref::<RootSource>() else {
+            return Err(DataFusionError::Internal("a ROOT scan without a RootSource".into()));
+        };
+        let source = Arc::new(source.clone().with_metadata_cache(metadata_cache(state)));
+        Ok(DataSourceExec::from_data_source(FileScanConfigBuilder::from(conf).with_source(source).build()))
     }
 
     fn file_source(&self, table_schema: TableSchema) -> Arc<dyn FileSource> {

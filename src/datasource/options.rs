@@ -8,7 +8,7 @@ use datafusion::error::{DataFusionError, Result};
 use crate::root::ReaderOptions;
 
 /// Which tree to read and how to turn it into a table.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct RootOptions {
     /// Path of the tree inside the file (`Events`, `dir/tree`); `None`: the file's only tree.
     pub tree: Option<String>,

@@ -15,6 +15,7 @@ use datafusion::datasource::projection::{ProjectionOpener, SplitProjection};
 use datafusion::datasource::table_schema::TableSchema;
 use datafusion::common::runtime::SpawnedTask;
 use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::cache::cache_manager::FileMetadataCache;
 use datafusion::physical_expr::projection::ProjectionExprs;
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_plan::apply_expression_roots;
@@ -33,6 +34,7 @@ pub struct RootSource {
     metrics: ExecutionPlanMetricsSet,
     batch_size: Option<usize>,
     opts: Arc<RootOptions>,
+    metadata_cache: Option<Arc<FileMetadataCache>>,
 }
 
 impl RootSource {
@@ -43,7 +45,13 @@ impl RootSource {
             metrics: ExecutionPlanMetricsSet::new(),
             batch_size: None,
             opts,
+            metadata_cache: None,
         }
+    }
+
+    /// Takes opened trees from (and adds them to) the session's file-metadata cache.
+    pub fn with_metadata_cache(self, cache: Arc<FileMetadataCache>) -> Self {
+        RootSource { metadata_cache: Some(cache), ..self }
     }
 }
 
@@ -58,6 +66,7 @@ impl FileSource for RootSource {
             columns,
             batch_size: self.batch_size.unwrap_or(8192).max(1),
             limit: cfg.limit,
+            metadata_cache: self.metadata_cache.clone(),
         });
         ProjectionOpener::try_new(self.projection.clone(), inner, self.table_schema.file_schema())
     }
@@ -101,6 +110,7 @@ struct RootOpener {
     out_schema: SchemaRef,
     batch_size: usize,
     limit: Option<usize>,
+    metadata_cache: Option<Arc<FileMetadataCache>>,
 }
 
 impl FileOpener for RootOpener {
@@ -111,8 +121,9 @@ impl FileOpener for RootOpener {
         let schema = Arc::clone(&self.out_schema);
         let batch_size = self.batch_size;
         let limit = self.limit;
+        let cache = self.metadata_cache.clone();
         Ok(Box::pin(async move {
-            let reader = Arc::new(open_tree(&store, &file.object_meta, &opts).await?);
+            let reader = open_tree(&store, &file.object_meta, &opts, cache.as_ref()).await?;
             let size = file.object_meta.size.max(1) as u128;
             let entries = reader.entries().max(1) as u128;
             let mut clusters: Vec<(u64, u64)> = reader

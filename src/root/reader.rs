@@ -18,7 +18,7 @@ use super::source::Source;
 use super::tree::{Branch, Tree};
 
 /// How a tree is turned into a table.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct ReaderOptions {
     /// Group NanoAOD-style branches sharing a counter (`nJet`, `Jet_pt`, `Jet_eta`) into one
     /// `Jet: List<Struct<pt, eta>>` column.
@@ -150,6 +150,18 @@ impl TreeReader {
 
     pub fn source(&self) -> &Source {
         &self.source
+    }
+    /// Approximate bytes this reader holds (basket tables, embedded baskets), for caches.
+    pub fn memory_size(&self) -> usize {
+        let flat: usize = self
+            .flat
+            .iter()
+            .map(|f| {
+                let embedded: usize = f.branch.embedded.iter().map(|e| e.data.len() + e.offsets.as_ref().map_or(0, |o| o.len() * 8)).sum();
+                std::mem::size_of::<FlatBranch>() + f.path.len() + f.baskets.len() * std::mem::size_of::<BasketRef>() + embedded
+            })
+            .sum();
+        std::mem::size_of::<Self>() + flat + self.clusters.len() * 16 + self.statuses.len() * 64
     }
     pub fn schema(&self) -> SchemaRef {
         self.schema.clone()

@@ -126,3 +126,24 @@ async fn one_big_file_is_split_across_partitions() {
     let b = datafusion::arrow::util::pretty::pretty_format_batches(&query(&many, &q).await).unwrap().to_string();
     assert_eq!(a, b);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opened_trees_are_cached_until_the_file_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sample.root");
+    std::fs::copy(skhep("uproot-HZZ.root"), &file).unwrap();
+    let ctx = ctx();
+    let cache = ctx.runtime_env().cache_manager.get_file_metadata_cache();
+    let count = format!("SELECT count(*) FROM read_root('{}')", file.display());
+    assert_eq!(scalar_i64(&ctx, &count).await, 2421);
+    // Schema inference, statistics and the scan opened the file once.
+    assert_eq!(cache.len(), 1);
+    let sum = format!("SELECT CAST(sum(NMuon) AS BIGINT) FROM read_root('{}')", file.display());
+    let muons = scalar_i64(&ctx, &sum).await;
+    // Another file at the same path (other size and time): opened again, not the stale tree.
+    std::fs::copy(skhep("uproot-Zmumu.root"), &file).unwrap();
+    assert_eq!(scalar_i64(&ctx, &count).await, 2304);
+    assert_eq!(cache.len(), 1);
+    std::fs::copy(skhep("uproot-HZZ.root"), &file).unwrap();
+    assert_eq!(scalar_i64(&ctx, &sum).await, muons);
+}
