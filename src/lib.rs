@@ -1,7 +1,6 @@
 //! hepfusion: CERN ROOT files as Apache DataFusion tables, and the particle-physics pipeline
 //! of the SparkDLTrigger topology classifier in SQL.
 
-pub mod allocator;
 #[cfg(feature = "datafusion")]
 pub mod blocking;
 #[cfg(feature = "datafusion")]
@@ -13,6 +12,5 @@ pub mod script_vars;
 #[cfg(feature = "datafusion")]
 pub mod session;
 
-pub use allocator::tune_allocator;
 #[cfg(feature = "datafusion")]
 pub use session::{new_context, session_config};

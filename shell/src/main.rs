@@ -16,9 +16,12 @@ mod run;
 
 use std::process::ExitCode;
 
+/// mimalloc, as datafusion-cli: glibc malloc cost a fifth of the pipeline's CPU time.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
-    hepfusion::tune_allocator();
     logger::init();
     let args = match args::Args::parse(std::env::args().skip(1)) {
         Ok(a) => a,

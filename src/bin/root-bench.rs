@@ -69,8 +69,10 @@ async fn open_only(file: &str, tree: &str) -> Result<u64, String> {
     Ok(r.schema().fields().len() as u64)
 }
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
-    hepfusion::tune_allocator();
     let args: Vec<String> = std::env::args().collect();
     // `--threads 1` is the single-core figure: clusters are read as tasks, so a 1-partition
     // query on a 2-thread runtime already uses both cores.

@@ -107,9 +107,11 @@ async fn run(file: &Path, out: &Path) -> String {
     format!("{{\"file\": {}, \"error\": null, \"trees\": [{}]}}", json_str(&name), items.join(",\n"))
 }
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() {
-    hepfusion::tune_allocator();
     let args: Vec<String> = std::env::args().collect();
     if args.len() != 3 {
         eprintln!("usage: root-dump FILE.root OUTDIR");
