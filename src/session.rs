@@ -64,11 +64,7 @@ fn hepfusion_state(builder: SessionStateBuilder) -> Result<SessionState> {
         runtime = runtime.with_memory_pool(Arc::new(pool));
     }
     let table_functions = table_functions().into_iter().map(|(name, f)| (name.to_string(), Arc::new(TableFunction::new(name.to_string(), f))));
-    let mut state = builder
-        .with_runtime_env(runtime.build_arc()?)
-        .with_default_features()
-        .with_optimizer_rules(hepfusion_udfs::planning::optimizer_rules())
-        .with_physical_optimizer_rules(hepfusion_udfs::planning::physical_optimizer_rules())
+    let mut state = hepfusion_udfs::planning::with_planning_rules(builder.with_runtime_env(runtime.build_arc()?))
         .with_table_factory("ROOT".into(), Arc::new(RootTableFactory))
         .with_table_functions(table_functions.collect())
         .build();

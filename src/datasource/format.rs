@@ -150,9 +150,10 @@ impl FileFormat for RootFormat {
         if objects.is_empty() {
             return Err(DataFusionError::Plan(NO_ROOT_FILES.into()));
         }
+        let cache = metadata_cache(state);
         let mut schemas = Vec::with_capacity(objects.len());
         for o in objects {
-            let reader = open_tree(store, o, &self.opts, Some(&metadata_cache(state))).await?;
+            let reader = open_tree(store, o, &self.opts, Some(&cache)).await?;
             schemas.push(reader.schema().as_ref().clone());
         }
         let first = schemas[0].clone();

@@ -101,12 +101,7 @@ pub fn aggregate_functions() -> Vec<Arc<AggregateUDF>> {
 /// wants these functions needs.
 pub fn session_state(mut config: datafusion::prelude::SessionConfig) -> Result<datafusion::execution::SessionState> {
     config.options_mut().sql_parser.dialect = datafusion::config::Dialect::DuckDB;
-    let mut state = datafusion::execution::SessionStateBuilder::new()
-        .with_config(config)
-        .with_default_features()
-        .with_optimizer_rules(planning::optimizer_rules())
-        .with_physical_optimizer_rules(planning::physical_optimizer_rules())
-        .build();
+    let mut state = planning::with_planning_rules(datafusion::execution::SessionStateBuilder::new().with_config(config)).build();
     register_all(&mut state)?;
     Ok(state)
 }

@@ -23,6 +23,7 @@ use std::sync::Arc;
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
 use datafusion::common::Result;
+use datafusion::execution::SessionStateBuilder;
 use datafusion::logical_expr::{Expr, ExpressionPlacement, LogicalPlan};
 use datafusion::optimizer::optimizer::{ApplyOrder, Optimizer};
 use datafusion::optimizer::{OptimizerConfig, OptimizerRule};
@@ -30,6 +31,15 @@ use datafusion::physical_expr::expressions::LambdaExpr;
 use datafusion::physical_optimizer::optimizer::PhysicalOptimizer;
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::ExecutionPlan;
+
+/// `builder` with DataFusion's default features and our logical and physical rules: the one
+/// place every hepfusion session gets its planner from.
+pub fn with_planning_rules(builder: SessionStateBuilder) -> SessionStateBuilder {
+    builder
+        .with_default_features()
+        .with_optimizer_rules(optimizer_rules())
+        .with_physical_optimizer_rules(physical_optimizer_rules())
+}
 
 /// DataFusion's default logical optimizer rules, with leaf-expression pushdown guarded.
 pub fn optimizer_rules() -> Vec<Arc<dyn OptimizerRule + Send + Sync>> {
@@ -80,17 +90,12 @@ impl OptimizerRule for OnlyFieldAccesses {
 /// Whether a projection of `plan` extracts (under the pushdown's alias) something other than
 /// a column or a leaf expression.
 fn extracts_computation(plan: &LogicalPlan) -> Result<bool> {
-    let mut found = false;
-    plan.apply(|node| {
-        if let LogicalPlan::Projection(p) = node {
-            found = p.expr.iter().any(|e| {
-                matches!(e, Expr::Alias(a) if a.name.starts_with(EXTRACTED_PREFIX)
-                    && !matches!(a.expr.placement(), ExpressionPlacement::Column | ExpressionPlacement::MoveTowardsLeafNodes))
-            });
-        }
-        Ok(if found { TreeNodeRecursion::Stop } else { TreeNodeRecursion::Continue })
-    })?;
-    Ok(found)
+    plan.exists(|node| {
+        Ok(matches!(node, LogicalPlan::Projection(p) if p.expr.iter().any(|e| {
+            matches!(e, Expr::Alias(a) if a.name.starts_with(EXTRACTED_PREFIX)
+                && !matches!(a.expr.placement(), ExpressionPlacement::Column | ExpressionPlacement::MoveTowardsLeafNodes))
+        })))
+    })
 }
 
 fn has_logical_lambda(plan: &LogicalPlan) -> Result<bool> {
@@ -160,7 +165,6 @@ fn has_lambda(plan: &Arc<dyn ExecutionPlan>) -> Result<bool> {
 
 #[cfg(test)]
 mod tests {
-    use datafusion::execution::SessionStateBuilder;
     use datafusion::prelude::{SessionConfig, SessionContext};
 
     use super::*;
