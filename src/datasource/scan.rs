@@ -4,10 +4,11 @@
 //! cluster of entries to exactly one range (the range holding the cluster's position, taken in
 //! proportion to its first entry), so every core reads its own clusters of one large file.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{RecordBatch, RecordBatchOptions};
-use datafusion::arrow::datatypes::{Schema, SchemaRef};
+use datafusion::arrow::datatypes::{DataType, FieldRef, Schema, SchemaRef};
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::datasource::listing::PartitionedFile;
 use datafusion::datasource::physical_plan::{FileOpenFuture, FileOpener, FileScanConfig, FileSource};
@@ -17,6 +18,7 @@ use datafusion::common::runtime::SpawnedTask;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::cache::cache_manager::FileMetadataCache;
 use datafusion::physical_expr::projection::ProjectionExprs;
+use datafusion::physical_expr::expressions::{CastExpr, Column};
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_plan::apply_expression_roots;
 use datafusion::physical_plan::metrics::ExecutionPlanMetricsSet;
@@ -57,12 +59,23 @@ impl RootSource {
 
 impl FileSource for RootSource {
     fn create_file_opener(&self, store: Arc<dyn ObjectStore>, cfg: &FileScanConfig, _partition: usize) -> Result<Arc<dyn FileOpener>> {
-        let file_schema = Arc::clone(self.table_schema.file_schema());
-        let columns = self.projection.file_indices.clone();
+        let file_schema = self.table_schema.file_schema();
+        let narrowed = narrowed_reads(&self.projection.source);
+        let fields: Vec<FieldRef> = self
+            .projection
+            .file_indices
+            .iter()
+            .map(|c| match narrowed.get(c) {
+                Some(t) => Arc::new(file_schema.field(*c).clone().with_data_type(t.clone())),
+                None => Arc::new(file_schema.field(*c).clone()),
+            })
+            .collect();
+        let out_schema = Arc::new(Schema::new_with_metadata(fields, file_schema.metadata().clone()));
+        let columns = self.projection.file_indices.iter().zip(out_schema.fields()).map(|(c, f)| (*c, f.data_type().clone())).collect();
         let inner = Arc::new(RootOpener {
             store,
             opts: Arc::clone(&self.opts),
-            out_schema: Arc::new(file_schema.project(&columns)?),
+            out_schema,
             columns,
             batch_size: self.batch_size.unwrap_or(8192).max(1),
             limit: cfg.limit,
@@ -102,11 +115,40 @@ impl FileSource for RootSource {
     }
 }
 
+/// The struct and collection columns that the projection reads only through a cast to a
+/// narrower type (which the struct-pruning optimizer rule of `hepfusion-udfs` puts there): they
+/// are read as that type, without the branches of the members it leaves out. The cast above
+/// then has nothing left to do.
+fn narrowed_reads(projection: &ProjectionExprs) -> HashMap<usize, DataType> {
+    fn visit(e: &Arc<dyn PhysicalExpr>, uses: &mut HashMap<usize, Vec<Option<DataType>>>) {
+        if let Some(cast) = e.downcast_ref::<CastExpr>() {
+            if let Some(c) = cast.expr().downcast_ref::<Column>() {
+                uses.entry(c.index()).or_default().push(Some(cast.cast_type().clone()));
+                return;
+            }
+        }
+        if let Some(c) = e.downcast_ref::<Column>() {
+            uses.entry(c.index()).or_default().push(None);
+        }
+        e.children().into_iter().for_each(|child| visit(child, uses));
+    }
+    let mut uses = HashMap::new();
+    projection.iter().for_each(|p| visit(&p.expr, &mut uses));
+    uses.into_iter()
+        .filter_map(|(c, types)| match types.as_slice() {
+            [Some(t), rest @ ..] if rest.iter().all(|r| r.as_ref() == Some(t)) && matches!(t, DataType::Struct(_) | DataType::List(_)) => {
+                Some((c, t.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 struct RootOpener {
     store: Arc<dyn ObjectStore>,
     opts: Arc<RootOptions>,
-    /// Indices of the columns to read, in the file schema.
-    columns: Vec<usize>,
+    /// The columns to read (indices in the file schema), each with the type to read it as.
+    columns: Vec<(usize, DataType)>,
     out_schema: SchemaRef,
     batch_size: usize,
     limit: Option<usize>,
@@ -173,7 +215,7 @@ impl FileOpener for RootOpener {
 /// Decodes one cluster (each basket is decompressed once) and cuts it into batches.
 async fn read_cluster(
     reader: &crate::root::TreeReader,
-    columns: &[usize],
+    columns: &[(usize, DataType)],
     schema: &SchemaRef,
     start: u64,
     stop: u64,
@@ -192,7 +234,7 @@ async fn read_cluster(
         }
         return Ok(out);
     }
-    let arrays = reader.read_columns(columns, start, stop).await.map_err(df_err)?;
+    let arrays = reader.read_columns_as(columns, start, stop).await.map_err(df_err)?;
     let batch = RecordBatch::try_new(Arc::clone(schema), arrays)?;
     for lo in (0..n).step_by(batch_size) {
         out.push(batch.slice(lo, batch_size.min(n - lo)));

@@ -2,6 +2,7 @@
 //! and collections grouped into structs and lists of structs), the basket plan of every branch,
 //! and the decoding of an entry range into arrays.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -182,15 +183,42 @@ impl TreeReader {
 
     /// Reads columns `cols` (indices into the schema) for entries `start..stop`.
     pub async fn read_columns(&self, cols: &[usize], start: u64, stop: u64) -> Result<Vec<ArrayRef>> {
+        let nodes = cols.iter().map(|&c| self.column(c).map(Cow::Borrowed)).collect::<Result<Vec<_>>>()?;
+        self.read_nodes(&nodes, start, stop).await
+    }
+
+    /// Reads columns as [`Self::read_columns`] does, each as the type given with it: the
+    /// schema's, or a narrower one that keeps only some fields of a struct or collection (the
+    /// members a query uses), whose other members' branches are then not read at all.
+    pub async fn read_columns_as(&self, cols: &[(usize, DataType)], start: u64, stop: u64) -> Result<Vec<ArrayRef>> {
+        let nodes = cols
+            .iter()
+            .map(|(c, t)| {
+                let node = self.column(*c)?;
+                if self.schema.field(*c).data_type() == t {
+                    Ok(Cow::Borrowed(node))
+                } else {
+                    pruned(node, t).map(Cow::Owned).map_err(|e| e.in_tree(&self.tree_path).in_file(self.source.name()))
+                }
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.read_nodes(&nodes, start, stop).await
+    }
+
+    fn column(&self, c: usize) -> Result<&Node> {
+        self.columns.get(c).ok_or_else(|| RootError::not_found(format!("column {c}")))
+    }
+
+    async fn read_nodes(&self, nodes: &[Cow<'_, Node>], start: u64, stop: u64) -> Result<Vec<ArrayRef>> {
         let mut flats = Vec::new();
-        for &c in cols {
-            let node = self.columns.get(c).ok_or_else(|| RootError::not_found(format!("column {c}")))?;
+        for node in nodes {
             collect_flats(node, &mut flats);
         }
         let arrays = self.read_flats(&flats, start, stop).await.map_err(|e| e.in_tree(&self.tree_path).in_file(self.source.name()))?;
         let by_flat: HashMap<usize, ArrayRef> = flats.into_iter().zip(arrays).collect();
-        cols.iter()
-            .map(|&c| build_node(&self.columns[c], &by_flat).map_err(|e| e.in_tree(&self.tree_path).in_file(self.source.name())))
+        nodes
+            .iter()
+            .map(|n| build_node(n, &by_flat).map_err(|e| e.in_tree(&self.tree_path).in_file(self.source.name())))
             .collect()
     }
 
@@ -524,6 +552,37 @@ fn node_type(n: &Node, flat: &[FlatBranch]) -> DataType {
             children.iter().map(|c| Field::new(c.name(), element_type(&node_type(c, flat)), false)).collect(),
         )),
     }
+}
+
+/// `n` with only the members that `t`, its column type narrowed to some struct fields, names.
+fn pruned(n: &Node, t: &DataType) -> Result<Node> {
+    let fields = match t {
+        DataType::Struct(fields) => fields,
+        DataType::List(element) => match element.data_type() {
+            DataType::Struct(fields) => fields,
+            _ => return Ok(n.clone()),
+        },
+        _ => return Ok(n.clone()),
+    };
+    let keep = |name: &str, children: &[Node]| -> Result<Vec<Node>> {
+        fields
+            .iter()
+            .map(|f| {
+                let child = children
+                    .iter()
+                    .find(|c| c.name() == f.name())
+                    .ok_or_else(|| RootError::not_found(format!("member '{}' of '{name}'", f.name())))?;
+                pruned(child, f.data_type())
+            })
+            .collect()
+    };
+    Ok(match n {
+        Node::Leaf { .. } => n.clone(),
+        Node::Object { name, children, in_collection } => {
+            Node::Object { name: name.clone(), children: keep(name, children)?, in_collection: *in_collection }
+        }
+        Node::Collection { name, children } => Node::Collection { name: name.clone(), children: keep(name, children)? },
+    })
 }
 
 fn collect_flats(n: &Node, out: &mut Vec<usize>) {

@@ -147,3 +147,32 @@ async fn opened_trees_are_cached_until_the_file_changes() {
     std::fs::copy(skhep("uproot-HZZ.root"), &file).unwrap();
     assert_eq!(scalar_i64(&ctx, &sum).await, muons);
 }
+
+/// A query that uses two members of a collection reads those two members' branches only
+/// (the struct-pruning rule narrows the column; the ROOT source reads the narrower type), with
+/// the same values as the whole collection: a real Delphes file (split TClonesArray) and
+/// NanoAOD counter groups.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_members_a_query_uses_are_read() {
+    use datafusion::arrow::array::{Array, AsArray};
+    let ctx = ctx();
+    let delphes = format!("read_root('{}', 'Delphes')", skhep("uproot-issue513.root"));
+    let nano = format!("read_root('{}', 'Events', 'group_counters=true')", skhep("nanoAOD_2015_CMS_Open_Data_ttbar.root"));
+    for (table, column, a, b) in [(&delphes, "EFlowTrack", "PT", "Z"), (&nano, "Jet", "pt", "eta"), (&nano, "Muon", "phi", "charge")] {
+        let narrowed = format!("SELECT transform({column}, x -> named_struct('a', x.{a}, 'b', x.{b})) AS x FROM {table}");
+        let plan = query(&ctx, &format!("EXPLAIN {narrowed}")).await;
+        let plan = datafusion::arrow::util::pretty::pretty_format_batches(&plan).unwrap().to_string();
+        assert!(plan.contains(&format!("projection=[CAST({column}@")), "{column} is not narrowed in the scan:\n{plan}");
+        let whole = query(&ctx, &format!("SELECT {column} FROM {table}")).await;
+        let part = query(&ctx, &narrowed).await;
+        let whole = datafusion::arrow::compute::concat_batches(&whole[0].schema(), &whole).unwrap();
+        let part = datafusion::arrow::compute::concat_batches(&part[0].schema(), &part).unwrap();
+        let (whole, part) = (whole.column(0).as_list::<i32>(), part.column(0).as_list::<i32>());
+        assert!(whole.values().len() > 30, "{column}: too few elements to compare");
+        assert_eq!(whole.value_offsets(), part.value_offsets(), "{column}");
+        for (name, member) in [("a", a), ("b", b)] {
+            let expected = whole.values().as_struct().column_by_name(member).unwrap();
+            assert_eq!(part.values().as_struct().column_by_name(name).unwrap().as_ref(), expected.as_ref(), "{column}.{member}");
+        }
+    }
+}

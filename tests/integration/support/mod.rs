@@ -20,8 +20,9 @@ pub fn skhep(name: &str) -> String {
     p.display().to_string()
 }
 
+/// Runs `sql` as our shell does (`p.pt` on lambda parameters, `exists(list, ...)`).
 pub async fn query(ctx: &SessionContext, sql: &str) -> Vec<RecordBatch> {
-    ctx.sql(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}")).collect().await.unwrap_or_else(|e| panic!("{sql}: {e}"))
+    hepfusion_udfs::sql::sql(ctx, sql).await.unwrap_or_else(|e| panic!("{sql}: {e}")).collect().await.unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
 pub async fn query_err(ctx: &SessionContext, sql: &str) -> String {

@@ -30,7 +30,14 @@ use datafusion::optimizer::{OptimizerConfig, OptimizerRule};
 use datafusion::physical_expr::expressions::LambdaExpr;
 use datafusion::physical_optimizer::optimizer::PhysicalOptimizer;
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
-use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::filter::FilterExec;
+use datafusion::physical_plan::projection::{try_embed_projection, ProjectionExec};
+use datafusion::physical_plan::{ExecutionPlan, PhysicalExpr};
+
+mod narrowed_table;
+mod struct_pruning;
+
+pub use struct_pruning::PruneStructFields;
 
 /// `builder` with DataFusion's default features and our logical and physical rules: the one
 /// place every hepfusion session gets its planner from.
@@ -41,9 +48,10 @@ pub fn with_planning_rules(builder: SessionStateBuilder) -> SessionStateBuilder 
         .with_physical_optimizer_rules(physical_optimizer_rules())
 }
 
-/// DataFusion's default logical optimizer rules, with leaf-expression pushdown guarded.
+/// DataFusion's default logical optimizer rules, with leaf-expression pushdown guarded, then
+/// [`PruneStructFields`].
 pub fn optimizer_rules() -> Vec<Arc<dyn OptimizerRule + Send + Sync>> {
-    Optimizer::new()
+    let mut rules: Vec<Arc<dyn OptimizerRule + Send + Sync>> = Optimizer::new()
         .rules
         .into_iter()
         .map(|rule| -> Arc<dyn OptimizerRule + Send + Sync> {
@@ -53,7 +61,9 @@ pub fn optimizer_rules() -> Vec<Arc<dyn OptimizerRule + Send + Sync>> {
                 rule
             }
         })
-        .collect()
+        .collect();
+    rules.push(Arc::new(PruneStructFields));
+    rules
 }
 
 /// Prefix DataFusion gives the columns leaf-expression pushdown extracts.
@@ -110,9 +120,9 @@ fn has_logical_lambda(plan: &LogicalPlan) -> Result<bool> {
 }
 
 /// DataFusion's default physical optimizer rules, with the schema-moving ones made to skip
-/// plans with lambdas.
+/// plans with lambdas, and [`ProjectionsIntoLambdaFilters`] after the last projection pushdown.
 pub fn physical_optimizer_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
-    PhysicalOptimizer::new()
+    let mut rules: Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> = PhysicalOptimizer::new()
         .rules
         .into_iter()
         .map(|rule| -> Arc<dyn PhysicalOptimizerRule + Send + Sync> {
@@ -122,7 +132,44 @@ pub fn physical_optimizer_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + 
                 rule
             }
         })
-        .collect()
+        .collect();
+    let last_pushdown = rules.iter().rposition(|r| r.name().starts_with("ProjectionPushdown")).map_or(rules.len(), |i| i + 1);
+    rules.insert(last_pushdown, Arc::new(ProjectionsIntoLambdaFilters));
+    rules
+}
+
+/// The part of projection pushdown that is safe in plans with lambdas: a projection of
+/// columns over a filter becomes the filter's own output projection. The predicate stays as it
+/// is, and the filter no longer copies the rows of columns nobody reads (`WHERE
+/// exists(Muon, ...)` under `count(*)` filtered every event's muon list only to drop it).
+#[derive(Debug)]
+struct ProjectionsIntoLambdaFilters;
+
+impl PhysicalOptimizerRule for ProjectionsIntoLambdaFilters {
+    fn optimize(&self, plan: Arc<dyn ExecutionPlan>, _config: &ConfigOptions) -> Result<Arc<dyn ExecutionPlan>> {
+        if !has_lambda(&plan)? {
+            return Ok(plan);
+        }
+        plan.transform_down(|node| {
+            let embedded = match node.downcast_ref::<ProjectionExec>() {
+                Some(p) => match p.input().downcast_ref::<FilterExec>() {
+                    Some(f) if f.projection().is_none() && !p.expr().iter().any(|e| contains_lambda(&e.expr)) => try_embed_projection(p, f)?,
+                    _ => None,
+                },
+                None => None,
+            };
+            Ok(embedded.map_or(Transformed::no(node), Transformed::yes))
+        })
+        .map(|t| t.data)
+    }
+
+    fn name(&self) -> &str {
+        "ProjectionsIntoLambdaFilters"
+    }
+
+    fn schema_check(&self) -> bool {
+        true
+    }
 }
 
 /// Runs the wrapped rule only on plans without lambda expressions.
@@ -151,11 +198,15 @@ impl PhysicalOptimizerRule for UnlessLambdas {
     }
 }
 
+fn contains_lambda(e: &Arc<dyn PhysicalExpr>) -> bool {
+    e.exists(|x| Ok(x.downcast_ref::<LambdaExpr>().is_some())).unwrap_or(true)
+}
+
 fn has_lambda(plan: &Arc<dyn ExecutionPlan>) -> Result<bool> {
     let mut found = false;
     plan.apply(|node| {
         node.apply_expressions(&mut |e| {
-            found |= e.exists(|x| Ok(x.downcast_ref::<LambdaExpr>().is_some()))?;
+            found |= contains_lambda(e);
             Ok(if found { TreeNodeRecursion::Stop } else { TreeNodeRecursion::Continue })
         })?;
         Ok(if found { TreeNodeRecursion::Stop } else { TreeNodeRecursion::Continue })
