@@ -15,6 +15,12 @@ const PHI: &[&str] = &["phi"];
 const MASS: &[&str] = &["mass", "m"];
 const CARTESIAN: [&[&str]; 4] = [&["px"], &["py"], &["pz"], &["e", "energy"]];
 
+/// Whether a struct field may hold a four-vector's component: every field a physics function
+/// can read of a particle is one of these, whichever layout the struct has.
+pub fn is_four_vector_field(name: &str) -> bool {
+    [PT, ETA, PHI, MASS].into_iter().chain(CARTESIAN).flatten().any(|n| name.eq_ignore_ascii_case(n))
+}
+
 fn find(fields: &Fields, names: &[&str]) -> Option<usize> {
     names.iter().find_map(|n| fields.iter().position(|f| f.name().eq_ignore_ascii_case(n)))
 }

@@ -33,29 +33,46 @@ use datafusion::optimizer::optimizer::ApplyOrder;
 use datafusion::optimizer::{OptimizerConfig, OptimizerRule};
 
 use super::narrowed_table::NarrowedTable;
+use crate::physics::fourvec::is_four_vector_field;
+use crate::physics::FOUR_VECTOR_FUNCTIONS;
 
 /// What is read of a value: everything, or (for a struct, or the elements of a list of
-/// structs) only these fields; no fields means only its validity or its list offsets.
+/// structs) only some fields; no fields means only its validity or its list offsets.
 #[derive(Clone, Debug, PartialEq)]
 enum Demand {
     All,
-    Fields(BTreeSet<String>),
+    Fields(Selection),
+}
+
+/// Fields read by name, and whether the struct is also read as a four-vector by a physics
+/// function (which reads whichever fields of [`is_four_vector_field`] it has).
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Selection {
+    names: BTreeSet<String>,
+    four_vector: bool,
 }
 
 impl Demand {
     fn nothing() -> Self {
-        Demand::Fields(BTreeSet::new())
+        Demand::Fields(Selection::default())
     }
 
     fn field(name: &str) -> Self {
-        Demand::Fields(BTreeSet::from([name.to_string()]))
+        Demand::Fields(Selection { names: BTreeSet::from([name.to_string()]), four_vector: false })
+    }
+
+    fn four_vector() -> Self {
+        Demand::Fields(Selection { names: BTreeSet::new(), four_vector: true })
     }
 
     fn merge(&mut self, other: Demand) {
         match (&mut *self, other) {
             (Demand::All, _) => {}
             (_, Demand::All) => *self = Demand::All,
-            (Demand::Fields(a), Demand::Fields(b)) => a.extend(b),
+            (Demand::Fields(a), Demand::Fields(b)) => {
+                a.names.extend(b.names);
+                a.four_vector |= b.four_vector;
+            }
         }
     }
 }
@@ -77,6 +94,16 @@ fn element_parameters(function: &str) -> Option<(&'static [(usize, usize, usize)
         "transform" | "exists" | "forall" | "array_argmin_by" | "array_argmax_by" => (&[(0, 0, 0)], false),
         "aggregate" => (&[(0, 1, 0)], false),
         "zip_with" => (&[(0, 0, 0), (0, 1, 1)], false),
+        _ => return None,
+    })
+}
+
+/// Functions of lists whose results' elements are elements of these arguments (so that what is
+/// read of the result is read of them); their other arguments are read whole.
+fn element_arguments(function: &str) -> Option<&'static [usize]> {
+    Some(match function {
+        "array_concat_struct" => &[0, 1],
+        "array_truncate" | "array_take" => &[0],
         _ => return None,
     })
 }
@@ -124,6 +151,17 @@ impl ExprDemands {
             Expr::ScalarFunction(f) if SIZE_ONLY.contains(&f.func.name()) && f.args.len() == 1 => {
                 self.visit(&f.args[0], Demand::nothing())
             }
+            Expr::ScalarFunction(f) if FOUR_VECTOR_FUNCTIONS.contains(&f.func.name()) => {
+                f.args.iter().for_each(|a| self.visit(a, Demand::four_vector()))
+            }
+            Expr::ScalarFunction(f) => match element_arguments(f.func.name()) {
+                Some(elements) => {
+                    for (i, a) in f.args.iter().enumerate() {
+                        self.visit(a, if elements.contains(&i) { d.clone() } else { Demand::All });
+                    }
+                }
+                None => self.visit_children(e),
+            },
             Expr::IsNull(x) | Expr::IsNotNull(x) => self.visit(x, Demand::nothing()),
             Expr::AggregateFunction(AggregateFunction { func, params }) if func.name() == "count" && !params.distinct => {
                 params.args.iter().for_each(|a| self.visit(a, Demand::nothing()));
@@ -256,10 +294,11 @@ fn plan_demands(plan: &LogicalPlan, out: &Demands, scans: &mut HashMap<TableRefe
 fn narrowed(field: &Field, d: &Demand) -> Option<FieldRef> {
     let Demand::Fields(keep) = d else { return None };
     let narrow_struct = |fields: &Fields| -> Option<DataType> {
-        if keep.iter().any(|k| fields.find(k).is_none()) {
+        if keep.names.iter().any(|k| fields.find(k).is_none()) {
             return None;
         }
-        let mut kept: Vec<FieldRef> = fields.iter().filter(|f| keep.contains(f.name())).cloned().collect();
+        let read = |f: &FieldRef| keep.names.contains(f.name()) || (keep.four_vector && is_four_vector_field(f.name()));
+        let mut kept: Vec<FieldRef> = fields.iter().filter(|f| read(f)).cloned().collect();
         if kept.is_empty() {
             kept.push(fields.iter().find(|f| !f.data_type().is_nested())?.clone());
         }
@@ -501,8 +540,17 @@ mod tests {
                 &["charge"],
             ),
             ("SELECT sum(aggregate(muon, 0.0, (acc, m) -> acc + m.phi)) FROM t", "muon", &["phi"]),
+            // Physics functions read the four-vector fields; list functions pass demands on
+            // their result's elements to the lists they take them from.
+            ("SELECT sum(cardinality(filter(muon, m -> delta_r(m, m) < 1))) FROM t", "muon", &["pt", "eta", "phi"]),
+            (
+                "SELECT sum(invariant_mass(array_truncate(filter(muon, m -> m.iso < 0.3), 2))) FROM t",
+                "muon",
+                &["pt", "eta", "phi", "iso"],
+            ),
+            ("SELECT sum(cardinality(filter(array_concat_struct(muon, muon), m -> m.charge > 0))) FROM t", "muon", &["charge"]),
             // Whole structs: passed to a function, returned, or compared by DISTINCT.
-            ("SELECT sum(cardinality(filter(muon, m -> delta_r(m, m) < 1))) FROM t", "muon", &[]),
+            ("SELECT sum(cardinality(array_distinct(muon))) FROM t", "muon", &[]),
             ("SELECT filter(muon, m -> m.pt > 40) AS hard FROM t ORDER BY event LIMIT 3", "muon", &[]),
             ("SELECT count(*) FROM (SELECT DISTINCT met FROM t)", "met", &[]),
         ];
