@@ -7,6 +7,7 @@ pub mod blocking;
 pub mod datasource;
 #[cfg(feature = "datafusion")]
 pub mod ml;
+pub mod process;
 pub mod root;
 pub mod script_vars;
 #[cfg(feature = "datafusion")]

@@ -22,6 +22,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    hepfusion::process::without_transparent_huge_pages();
     logger::init();
     let args = match args::Args::parse(std::env::args().skip(1)) {
         Ok(a) => a,

@@ -73,6 +73,7 @@ async fn open_only(file: &str, tree: &str) -> Result<u64, String> {
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    hepfusion::process::without_transparent_huge_pages();
     let args: Vec<String> = std::env::args().collect();
     // `--threads 1` is the single-core figure: clusters are read as tasks, so a 1-partition
     // query on a 2-thread runtime already uses both cores.

@@ -112,6 +112,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() {
+    hepfusion::process::without_transparent_huge_pages();
     let args: Vec<String> = std::env::args().collect();
     if args.len() != 3 {
         eprintln!("usage: root-dump FILE.root OUTDIR");

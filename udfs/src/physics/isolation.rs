@@ -159,3 +159,55 @@ impl EtaSorted {
         sum
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::f64::consts::PI;
+
+    use super::*;
+
+    fn vectors(eta: Vec<f64>, phi: Vec<f64>, pt: Vec<f64>) -> Vectors {
+        Vectors { pt, eta, phi, px: vec![], py: vec![], pz: vec![], e: vec![], nulls: None }
+    }
+
+    /// The definition, pair by pair in the given order.
+    fn every_pair(o: &Vectors, eta: f64, phi: f64, cone: f64, skip_self: bool) -> f64 {
+        (0..o.pt.len())
+            .filter(|&i| {
+                let dr = ((eta - o.eta[i]).powi(2) + delta_phi(phi, o.phi[i]).powi(2)).sqrt();
+                dr < cone && !(skip_self && dr < SAME_PARTICLE_DR)
+            })
+            .map(|i| o.pt[i])
+            .sum()
+    }
+
+    #[test]
+    fn strips_agree_with_every_pair() {
+        let mut seed = 12345u64;
+        let mut uniform = move || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for (n, phi_span) in [(0, PI), (3, PI), (57, PI), (400, PI), (200, 3.0 * PI)] {
+            let eta: Vec<f64> = (0..n).map(|_| 5.0 * uniform() - 2.5).collect();
+            // φ near the ±π seam as often as elsewhere; wider than [-π, π] in the last case.
+            let phi: Vec<f64> = (0..n).map(|_| phi_span * (2.0 * uniform() - 1.0)).collect();
+            let pt: Vec<f64> = (0..n).map(|_| 0.5 + 50.0 * uniform()).collect();
+            let mut eta_nan = eta.clone();
+            if n > 0 {
+                eta_nan[n / 2] = f64::NAN;
+            }
+            for o in [vectors(eta.clone(), phi.clone(), pt.clone()), vectors(eta_nan, phi.clone(), pt.clone())] {
+                let mut sorted = EtaSorted::default();
+                sorted.fill(&o, 0..n);
+                let queries = (0..n.min(50)).map(|i| (o.eta[i], o.phi[i])).chain([(0.0, PI), (1.0, -PI), (0.3, 3.1)]);
+                for (qe, qf) in queries {
+                    for skip_self in [false, true] {
+                        let (fast, slow) = (sorted.sum_pt(qe, qf, 0.3, skip_self), every_pair(&o, qe, qf, 0.3, skip_self));
+                        assert!((fast - slow).abs() <= 1e-12 * slow.abs(), "n={n} at ({qe}, {qf}): {fast} vs {slow}");
+                    }
+                }
+            }
+        }
+    }
+}
