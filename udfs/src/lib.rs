@@ -3,9 +3,9 @@
 //!
 //! [`register_all`] registers everything. Lambdas need a dialect that parses them
 //! (`datafusion.sql_parser.dialect = 'duckdb'`); [`sql::parse_statements`] / [`sql::sql`]
-//! additionally accept `p.pt` on a struct lambda parameter. Sessions should use
-//! [`planning::physical_optimizer_rules`], which keep DataFusion 55 from breaking lambdas when
-//! it pushes projections into scans.
+//! additionally accept `p.pt` on a struct lambda parameter. Sessions should plan with
+//! [`planning::with_planning_rules`]: its rules keep DataFusion 55 from breaking lambdas when
+//! it pushes projections into scans, and make scans read only the struct fields a query uses.
 
 pub mod assert;
 pub mod hist;

@@ -1,4 +1,5 @@
-//! Optimizer rules that are safe with lambdas and deep expressions.
+//! Optimizer rules that are safe with lambdas and deep expressions, and one that makes scans
+//! read only the struct fields a query uses ([`PruneStructFields`], in `struct_pruning`).
 //!
 //! Physical: DataFusion 55 numbers a lambda parameter after the columns of the schema the
 //! lambda was planned against, but the rules that move expressions to another schema (pushing
