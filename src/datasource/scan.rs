@@ -9,6 +9,8 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{RecordBatch, RecordBatchOptions};
 use datafusion::arrow::datatypes::{DataType, FieldRef, Schema, SchemaRef};
+use datafusion::arrow::compute::CastOptions;
+use datafusion::common::nested_struct::cast_column;
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::datasource::listing::PartitionedFile;
 use datafusion::datasource::physical_plan::{FileOpenFuture, FileOpener, FileScanConfig, FileSource};
@@ -60,7 +62,7 @@ impl RootSource {
 impl FileSource for RootSource {
     fn create_file_opener(&self, store: Arc<dyn ObjectStore>, cfg: &FileScanConfig, _partition: usize) -> Result<Arc<dyn FileOpener>> {
         let file_schema = self.table_schema.file_schema();
-        let narrowed = narrowed_reads(&self.projection.source);
+        let narrowed = narrowed_reads(&self.projection.source, file_schema);
         let fields: Vec<FieldRef> = self
             .projection
             .file_indices
@@ -118,8 +120,9 @@ impl FileSource for RootSource {
 /// The struct and collection columns that the projection reads only through a cast to a
 /// narrower type (which the struct-pruning optimizer rule of `hepfusion-udfs` puts there): they
 /// are read as that type, without the branches of the members it leaves out. The cast above
-/// then has nothing left to do.
-fn narrowed_reads(projection: &ProjectionExprs) -> HashMap<usize, DataType> {
+/// then has nothing left to do. A cast that converts anything (a user's `CAST(met AS
+/// STRUCT(pt DOUBLE))`) is not a narrowing: the column is read whole and cast above.
+fn narrowed_reads(projection: &ProjectionExprs, file_schema: &Schema) -> HashMap<usize, DataType> {
     fn visit(e: &Arc<dyn PhysicalExpr>, uses: &mut HashMap<usize, Vec<Option<DataType>>>) {
         if let Some(cast) = e.downcast_ref::<CastExpr>() {
             if let Some(c) = cast.expr().downcast_ref::<Column>() {
@@ -136,12 +139,27 @@ fn narrowed_reads(projection: &ProjectionExprs) -> HashMap<usize, DataType> {
     projection.iter().for_each(|p| visit(&p.expr, &mut uses));
     uses.into_iter()
         .filter_map(|(c, types)| match types.as_slice() {
-            [Some(t), rest @ ..] if rest.iter().all(|r| r.as_ref() == Some(t)) && matches!(t, DataType::Struct(_) | DataType::List(_)) => {
+            [Some(t), rest @ ..] if rest.iter().all(|r| r.as_ref() == Some(t)) && keeps_some_fields(file_schema.field(c).data_type(), t) => {
                 Some((c, t.clone()))
             }
             _ => None,
         })
         .collect()
+}
+
+/// Whether `target` is `stored` with some fields of its struct (or of its list's struct
+/// elements) left out, and nothing else changed.
+fn keeps_some_fields(stored: &DataType, target: &DataType) -> bool {
+    match (stored, target) {
+        (DataType::Struct(s), DataType::Struct(t)) => {
+            let mut stored = s.iter();
+            t.iter().all(|f| stored.any(|g| g == f))
+        }
+        (DataType::List(s), DataType::List(t)) => {
+            s.name() == t.name() && s.is_nullable() == t.is_nullable() && keeps_some_fields(s.data_type(), t.data_type())
+        }
+        _ => false,
+    }
 }
 
 struct RootOpener {
@@ -235,6 +253,13 @@ async fn read_cluster(
         return Ok(out);
     }
     let arrays = reader.read_columns_as(columns, start, stop).await.map_err(df_err)?;
+    // A struct the reader decodes as one leaf (a leaf list `run/I:lumi/I`, a TLorentzVector)
+    // comes whole: its narrowed type is taken here.
+    let arrays = arrays
+        .into_iter()
+        .zip(schema.fields())
+        .map(|(a, f)| if a.data_type() == f.data_type() { Ok(a) } else { cast_column(&a, f.data_type(), &CastOptions::default()) })
+        .collect::<Result<Vec<_>>>()?;
     let batch = RecordBatch::try_new(Arc::clone(schema), arrays)?;
     for lo in (0..n).step_by(batch_size) {
         out.push(batch.slice(lo, batch_size.min(n - lo)));

@@ -189,7 +189,8 @@ impl TreeReader {
 
     /// Reads columns as [`Self::read_columns`] does, each as the type given with it: the
     /// schema's, or a narrower one that keeps only some fields of a struct or collection (the
-    /// members a query uses), whose other members' branches are then not read at all.
+    /// members a query uses), whose other members' branches are then not read at all. A struct
+    /// decoded from one branch (a leaf list, a TLorentzVector) comes whole, with its stored type.
     pub async fn read_columns_as(&self, cols: &[(usize, DataType)], start: u64, stop: u64) -> Result<Vec<ArrayRef>> {
         let nodes = cols
             .iter()
@@ -555,6 +556,8 @@ fn node_type(n: &Node, flat: &[FlatBranch]) -> DataType {
 }
 
 /// `n` with only the members that `t`, its column type narrowed to some struct fields, names.
+/// A leaf is kept whole (a leaf list or a TLorentzVector is one branch): its array then has
+/// the stored type, which callers narrow.
 fn pruned(n: &Node, t: &DataType) -> Result<Node> {
     let fields = match t {
         DataType::Struct(fields) => fields,

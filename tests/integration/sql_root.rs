@@ -176,3 +176,36 @@ async fn only_the_members_a_query_uses_are_read() {
         }
     }
 }
+
+/// Structs that are one branch (a leaf list, `vector<TLorentzVector>`) are read whole and
+/// narrowed after reading: the narrowed scan gives the same values as the whole column.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn structs_of_one_branch_are_narrowed_after_reading() {
+    use datafusion::arrow::array::{Array, AsArray};
+    let ctx = ctx();
+    let leaflist = format!("read_root('{}')", skhep("uproot-leaflist.root"));
+    let objects = format!("read_root('{}', 'events')", skhep("uproot-HZZ-objects.root"));
+    let cases = [
+        (&leaflist, "leaflist", "SELECT leaflist.y AS x FROM {t}", "y", false),
+        (&objects, "jetp4", "SELECT transform(jetp4, p -> p.fE) AS x FROM {t}", "fE", true),
+    ];
+    for (table, column, narrowed, member, is_list) in cases {
+        let narrowed = narrowed.replace("{t}", table);
+        let plan = query(&ctx, &format!("EXPLAIN {narrowed}")).await;
+        let plan = datafusion::arrow::util::pretty::pretty_format_batches(&plan).unwrap().to_string();
+        assert!(plan.contains(&format!("CAST({column}@")), "{column} is not narrowed in the scan:\n{plan}");
+        let whole = query(&ctx, &format!("SELECT {column} FROM {table}")).await;
+        let part = query(&ctx, &narrowed).await;
+        let whole = datafusion::arrow::compute::concat_batches(&whole[0].schema(), &whole).unwrap();
+        let part = datafusion::arrow::compute::concat_batches(&part[0].schema(), &part).unwrap();
+        let (expected, got) = if is_list {
+            let (w, p) = (whole.column(0).as_list::<i32>(), part.column(0).as_list::<i32>());
+            assert_eq!(w.value_offsets(), p.value_offsets(), "{column}");
+            (w.values().as_struct().column_by_name(member).unwrap().clone(), p.values().clone())
+        } else {
+            (whole.column(0).as_struct().column_by_name(member).unwrap().clone(), part.column(0).clone())
+        };
+        assert!(expected.len() >= 5, "{column}: too few values to compare");
+        assert_eq!(got.as_ref(), expected.as_ref(), "{column}.{member}");
+    }
+}

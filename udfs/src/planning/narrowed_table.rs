@@ -38,6 +38,11 @@ impl NarrowedTable {
     pub fn inner(&self) -> Arc<dyn TableProvider> {
         Arc::clone(&self.inner)
     }
+
+    /// The columns declared narrower than stored.
+    pub fn narrowed(&self) -> &BTreeSet<String> {
+        &self.narrowed
+    }
 }
 
 #[async_trait]

@@ -187,7 +187,9 @@ impl ExprDemands {
     }
 
     fn visit_higher_order(&mut self, h: &HigherOrderFunction, d: Demand) {
-        let (elements, keeps_elements) = element_parameters(h.func.name()).unwrap_or((&[], false));
+        // Without its lambda, `array_sort(list)` compares whole elements: every field is read.
+        let has_lambda = h.args.iter().any(|a| matches!(a, Expr::Lambda(_)));
+        let (elements, keeps_elements) = element_parameters(h.func.name()).filter(|_| has_lambda).unwrap_or((&[], false));
         let first_slot = self.slots.len();
         // One slot per argument whose elements lambdas receive: what is read of them.
         let mut slot_of = HashMap::new();
@@ -299,6 +301,10 @@ fn narrowed(field: &Field, d: &Demand) -> Option<FieldRef> {
         }
         let read = |f: &FieldRef| keep.names.contains(f.name()) || (keep.four_vector && is_four_vector_field(f.name()));
         let mut kept: Vec<FieldRef> = fields.iter().filter(|f| read(f)).cloned().collect();
+        // A cast fills fields by name: of two fields with one name, both would get the first's.
+        if kept.iter().any(|k| fields.iter().filter(|f| f.name() == k.name()).count() > 1) {
+            return None;
+        }
         if kept.is_empty() {
             kept.push(fields.iter().find(|f| !f.data_type().is_nested())?.clone());
         }
@@ -382,7 +388,12 @@ struct Narrowing {
 fn narrowing_of(scan: &TableScan, demands: &Demands) -> Option<Narrowing> {
     let inner = listing_table(scan)?;
     let current = scan.source.schema();
-    let mut columns = BTreeSet::new();
+    // A scan narrowed by an earlier pass keeps its narrowed columns.
+    let mut columns = source_as_provider(&scan.source)
+        .ok()
+        .and_then(|p| p.downcast_ref::<NarrowedTable>().map(|n| n.narrowed().clone()))
+        .unwrap_or_default();
+    let before = columns.len();
     let fields: Vec<FieldRef> = current
         .fields()
         .iter()
@@ -398,7 +409,7 @@ fn narrowing_of(scan: &TableScan, demands: &Demands) -> Option<Narrowing> {
         })
         .collect();
     let schema = Arc::new(Schema::new_with_metadata(fields, current.metadata().clone()));
-    (!columns.is_empty()).then_some(Narrowing { inner, schema, columns })
+    (columns.len() > before).then_some(Narrowing { inner, schema, columns })
 }
 
 /// Whether the provider applies a filter on `column` exactly (so that the scan, not a filter
@@ -549,7 +560,10 @@ mod tests {
                 &["pt", "eta", "phi", "iso"],
             ),
             ("SELECT sum(cardinality(filter(array_concat_struct(muon, muon), m -> m.charge > 0))) FROM t", "muon", &["charge"]),
-            // Whole structs: passed to a function, returned, or compared by DISTINCT.
+            // Whole structs: sorted without a comparator (compared field by field), passed to a
+            // function, returned, or compared by DISTINCT.
+            ("SELECT sum(transform(array_sort(muon), m -> m.iso)[1]) FROM t", "muon", &[]),
+            ("SELECT sum(transform(array_sort(muon, 'DESC'), m -> m.iso)[1]) FROM t", "muon", &[]),
             ("SELECT sum(cardinality(array_distinct(muon))) FROM t", "muon", &[]),
             ("SELECT filter(muon, m -> m.pt > 40) AS hard FROM t ORDER BY event LIMIT 3", "muon", &[]),
             ("SELECT count(*) FROM (SELECT DISTINCT met FROM t)", "met", &[]),
