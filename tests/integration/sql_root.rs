@@ -148,6 +148,26 @@ async fn opened_trees_are_cached_until_the_file_changes() {
     assert_eq!(scalar_i64(&ctx, &sum).await, muons);
 }
 
+/// The whole `column` of `table`, and the result of `narrowed` (a query reading some of its
+/// members), each as one batch, after checking that the scan reads `column` narrowed.
+async fn whole_and_narrowed(
+    ctx: &datafusion::prelude::SessionContext,
+    table: &str,
+    column: &str,
+    narrowed: &str,
+) -> (datafusion::arrow::array::RecordBatch, datafusion::arrow::array::RecordBatch) {
+    let plan = query(ctx, &format!("EXPLAIN {narrowed}")).await;
+    let plan = datafusion::arrow::util::pretty::pretty_format_batches(&plan).unwrap().to_string();
+    assert!(plan.contains(&format!("CAST({column}@")), "{column} is not narrowed in the scan:\n{plan}");
+    let mut out = Vec::new();
+    for sql in [format!("SELECT {column} FROM {table}"), narrowed.to_string()] {
+        let batches = query(ctx, &sql).await;
+        out.push(datafusion::arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap());
+    }
+    let narrowed = out.pop().unwrap();
+    (out.pop().unwrap(), narrowed)
+}
+
 /// A query that uses two members of a collection reads those two members' branches only
 /// (the struct-pruning rule narrows the column; the ROOT source reads the narrower type), with
 /// the same values as the whole collection: a real Delphes file (split TClonesArray) and
@@ -160,13 +180,7 @@ async fn only_the_members_a_query_uses_are_read() {
     let nano = format!("read_root('{}', 'Events', 'group_counters=true')", skhep("nanoAOD_2015_CMS_Open_Data_ttbar.root"));
     for (table, column, a, b) in [(&delphes, "EFlowTrack", "PT", "Z"), (&nano, "Jet", "pt", "eta"), (&nano, "Muon", "phi", "charge")] {
         let narrowed = format!("SELECT transform({column}, x -> named_struct('a', x.{a}, 'b', x.{b})) AS x FROM {table}");
-        let plan = query(&ctx, &format!("EXPLAIN {narrowed}")).await;
-        let plan = datafusion::arrow::util::pretty::pretty_format_batches(&plan).unwrap().to_string();
-        assert!(plan.contains(&format!("projection=[CAST({column}@")), "{column} is not narrowed in the scan:\n{plan}");
-        let whole = query(&ctx, &format!("SELECT {column} FROM {table}")).await;
-        let part = query(&ctx, &narrowed).await;
-        let whole = datafusion::arrow::compute::concat_batches(&whole[0].schema(), &whole).unwrap();
-        let part = datafusion::arrow::compute::concat_batches(&part[0].schema(), &part).unwrap();
+        let (whole, part) = whole_and_narrowed(&ctx, table, column, &narrowed).await;
         let (whole, part) = (whole.column(0).as_list::<i32>(), part.column(0).as_list::<i32>());
         assert!(whole.values().len() > 30, "{column}: too few elements to compare");
         assert_eq!(whole.value_offsets(), part.value_offsets(), "{column}");
@@ -190,14 +204,7 @@ async fn structs_of_one_branch_are_narrowed_after_reading() {
         (&objects, "jetp4", "SELECT transform(jetp4, p -> p.fE) AS x FROM {t}", "fE", true),
     ];
     for (table, column, narrowed, member, is_list) in cases {
-        let narrowed = narrowed.replace("{t}", table);
-        let plan = query(&ctx, &format!("EXPLAIN {narrowed}")).await;
-        let plan = datafusion::arrow::util::pretty::pretty_format_batches(&plan).unwrap().to_string();
-        assert!(plan.contains(&format!("CAST({column}@")), "{column} is not narrowed in the scan:\n{plan}");
-        let whole = query(&ctx, &format!("SELECT {column} FROM {table}")).await;
-        let part = query(&ctx, &narrowed).await;
-        let whole = datafusion::arrow::compute::concat_batches(&whole[0].schema(), &whole).unwrap();
-        let part = datafusion::arrow::compute::concat_batches(&part[0].schema(), &part).unwrap();
+        let (whole, part) = whole_and_narrowed(&ctx, table, column, &narrowed.replace("{t}", table)).await;
         let (expected, got) = if is_list {
             let (w, p) = (whole.column(0).as_list::<i32>(), part.column(0).as_list::<i32>());
             assert_eq!(w.value_offsets(), p.value_offsets(), "{column}");
