@@ -63,15 +63,18 @@ impl FileSource for RootSource {
     fn create_file_opener(&self, store: Arc<dyn ObjectStore>, cfg: &FileScanConfig, _partition: usize) -> Result<Arc<dyn FileOpener>> {
         let file_schema = self.table_schema.file_schema();
         let narrowed = narrowed_reads(&self.projection.source, file_schema);
-        let fields: Vec<FieldRef> = self
+        let fields = self
             .projection
             .file_indices
             .iter()
-            .map(|c| match narrowed.get(c) {
-                Some(t) => Arc::new(file_schema.field(*c).clone().with_data_type(t.clone())),
-                None => Arc::new(file_schema.field(*c).clone()),
+            .map(|c| {
+                let field = file_schema.fields().get(*c).ok_or_else(|| DataFusionError::Internal(format!("ROOT scan of file column {c}, beyond the file schema")))?;
+                Ok(match narrowed.get(c) {
+                    Some(t) => Arc::new(field.as_ref().clone().with_data_type(t.clone())),
+                    None => Arc::clone(field),
+                })
             })
-            .collect();
+            .collect::<Result<Vec<FieldRef>>>()?;
         let out_schema = Arc::new(Schema::new_with_metadata(fields, file_schema.metadata().clone()));
         let columns = self.projection.file_indices.iter().zip(out_schema.fields()).map(|(c, f)| (*c, f.data_type().clone())).collect();
         let inner = Arc::new(RootOpener {
@@ -139,7 +142,11 @@ fn narrowed_reads(projection: &ProjectionExprs, file_schema: &Schema) -> HashMap
     projection.iter().for_each(|p| visit(&p.expr, &mut uses));
     uses.into_iter()
         .filter_map(|(c, types)| match types.as_slice() {
-            [Some(t), rest @ ..] if rest.iter().all(|r| r.as_ref() == Some(t)) && keeps_some_fields(file_schema.field(c).data_type(), t) => {
+            // Partition columns come after the file's: they are never narrowed.
+            [Some(t), rest @ ..]
+                if rest.iter().all(|r| r.as_ref() == Some(t))
+                    && file_schema.fields().get(c).is_some_and(|f| keeps_some_fields(f.data_type(), t)) =>
+            {
                 Some((c, t.clone()))
             }
             _ => None,

@@ -199,8 +199,9 @@ impl ExprDemands {
                 self.slots.len() - 1
             });
         }
-        if keeps_elements {
-            self.slots[slot_of[&0]].merge(d);
+        // What is read of the result is read of the elements of argument 0.
+        if let Some(&slot) = slot_of.get(&0).filter(|_| keeps_elements) {
+            self.slots[slot].merge(d);
         }
         let lambdas = h.args.iter().filter_map(|a| match a {
             Expr::Lambda(l) => Some(l),
@@ -350,7 +351,7 @@ impl OptimizerRule for PruneStructFields {
         let mut narrowing = HashMap::new();
         plan.apply(|node| {
             if let LogicalPlan::TableScan(scan) = node {
-                if let Some(n) = narrowing_of(scan, &scans[&scan.table_name]) {
+                if let Some(n) = scans.get(&scan.table_name).and_then(|demands| narrowing_of(scan, demands)) {
                     narrowing.insert(scan.table_name.clone(), n);
                 }
             }
