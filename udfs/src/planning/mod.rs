@@ -1,5 +1,7 @@
-//! Optimizer rules that are safe with lambdas and deep expressions, and one that makes scans
-//! read only the struct fields a query uses ([`PruneStructFields`], in `struct_pruning`).
+//! Optimizer rules that are safe with lambdas and deep expressions, one that makes scans
+//! read only the struct fields a query uses ([`PruneStructFields`], in `struct_pruning`), and
+//! one that makes files written from several partitions reproducible ([`DeterministicSinkInput`],
+//! in `sink_order`).
 //!
 //! Physical: DataFusion 55 numbers a lambda parameter after the columns of the schema the
 //! lambda was planned against, but the rules that move expressions to another schema (pushing
@@ -36,8 +38,10 @@ use datafusion::physical_plan::projection::{try_embed_projection, ProjectionExec
 use datafusion::physical_plan::{ExecutionPlan, PhysicalExpr};
 
 mod narrowed_table;
+mod sink_order;
 mod struct_pruning;
 
+pub use sink_order::{DeterministicSinkInput, InTurnMergeExec};
 pub use struct_pruning::PruneStructFields;
 
 /// `builder` with DataFusion's default features and our logical and physical rules: the one
@@ -121,7 +125,8 @@ fn has_logical_lambda(plan: &LogicalPlan) -> Result<bool> {
 }
 
 /// DataFusion's default physical optimizer rules, with the schema-moving ones made to skip
-/// plans with lambdas, and [`ProjectionsIntoLambdaFilters`] after the last projection pushdown.
+/// plans with lambdas, [`ProjectionsIntoLambdaFilters`] after the last projection pushdown, and
+/// [`DeterministicSinkInput`] before the final sanity check.
 pub fn physical_optimizer_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
     let mut rules: Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> = PhysicalOptimizer::new()
         .rules
@@ -136,6 +141,8 @@ pub fn physical_optimizer_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + 
         .collect();
     let last_pushdown = rules.iter().rposition(|r| r.name().starts_with("ProjectionPushdown")).map_or(rules.len(), |i| i + 1);
     rules.insert(last_pushdown, Arc::new(ProjectionsIntoLambdaFilters));
+    let sanity_check = rules.iter().position(|r| r.name() == "SanityCheckPlan").unwrap_or(rules.len());
+    rules.insert(sanity_check, Arc::new(DeterministicSinkInput));
     rules
 }
 
