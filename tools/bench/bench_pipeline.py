@@ -7,7 +7,10 @@ same files, in one run.
 The sample: the generated events of --source (tools/generate output, one directory per
 class), repeated with every φ rotated by r * 2.39996 rad (golden angle; tracks' production
 vertices rotated alike) until each class has at least --events-per-class events, written once
-with uproot (zlib level 1, the generator's default) to <repo>/.cache/bench/pipeline-<N>/.
+with uproot (zlib level 1, the generator's default) to <repo>/.cache/bench/pipeline-<N>[-f<M>]/,
+in files of about --events-per-file events: the consecutive rotations of one generated file
+(100 events) concatenated. Real Delphes and NanoAOD files hold 10^4-10^5 events; the
+generator's 100-event files made opening 300 of them a fifth of a 30k-event run.
 
 Timed, each the wall time of a whole process (planning, reading, decompression, output):
   hepfusion  sql/01-04 with target_partitions = 1 and = all cores; events/s and events/s/core
@@ -17,7 +20,7 @@ Timed, each the wall time of a whole process (planning, reading, decompression, 
              each class's files if the full sample would take too long.
 
 Usage: tools/bench/bench_pipeline.py [--source data/generated] [--events-per-class 10000]
-       [--python-fraction 0.25] [--json OUT]
+       [--events-per-file 1000] [--python-fraction 0.25] [--json OUT]
 Run it with the generator's venv (tools/generate/setup-venv).
 """
 from __future__ import annotations
@@ -74,8 +77,8 @@ def read_collections(path: Path) -> dict:
     return {name: ak.zip({k[len(name) + 1:]: v for k, v in arrays.items() if k.startswith(name + "_")}) for name in PHI_BRANCHES}
 
 
-def build_sample(source: Path, per_class: int) -> Path:
-    out = REPO / ".cache" / "bench" / f"pipeline-{per_class}"
+def build_sample(source: Path, per_class: int, per_file: int) -> Path:
+    out = REPO / ".cache" / "bench" / (f"pipeline-{per_class}" + (f"-f{per_file}" if per_file > 100 else ""))
     if (out / "complete").exists():
         return out
     shutil.rmtree(out, ignore_errors=True)
@@ -84,17 +87,22 @@ def build_sample(source: Path, per_class: int) -> Path:
         if not files:
             sys.exit(f"no generated files in {source / cls}: run tools/generate/generate.py first")
         originals = [(f, read_collections(f)) for f in files]
-        written, r = 0, 0
-        while written < per_class:
+        size = len(originals[0][1]["Jet"])
+        # Rotations r0, r0 + 1, ... of one generated file go into one output file.
+        per_output = max(1, per_file // max(size, 1))
+        rounds = -(-per_class // max(sum(len(c["Jet"]) for _, c in originals), 1))
+        written = 0
+        for r0 in range(0, rounds, per_output):
             for f, coll in originals:
                 if written >= per_class:
                     break
-                target = out / cls / f"{f.stem}_r{r:03d}.root"
+                parts = [rotated(coll, r * GOLDEN) if r else coll for r in range(r0, min(r0 + per_output, rounds))]
+                tree = {name: ak.concatenate([p[name] for p in parts]) for name in PHI_BRANCHES}
+                target = out / cls / f"{f.stem}_r{r0:03d}.root"
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with uproot.recreate(target, compression=uproot.ZLIB(1)) as w:
-                    w.mktree("Delphes", rotated(coll, r * GOLDEN) if r else coll)
-                written += len(coll["Jet"])
-            r += 1
+                    w.mktree("Delphes", tree)
+                written += len(tree["Jet"])
         print(f"  {cls}: {written} events in {len(list((out / cls).glob('*.root')))} files", flush=True)
     (out / "complete").write_text("")
     return out
@@ -145,12 +153,14 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--source", type=Path, default=REPO / "data" / "generated")
     ap.add_argument("--events-per-class", type=int, default=10_000)
+    ap.add_argument("--events-per-file", type=int, default=1000)
     ap.add_argument("--python-fraction", type=float, default=0.25)
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
 
-    print(f"sample: {args.source} repeated to {args.events_per_class} events per class", flush=True)
-    data = build_sample(args.source, args.events_per_class)
+    print(f"sample: {args.source} repeated to {args.events_per_class} events per class, "
+          f"~{args.events_per_file} per file", flush=True)
+    data = build_sample(args.source, args.events_per_class, args.events_per_file)
     total = events_in(data)
     cores = os.cpu_count() or 1
     rows = []
