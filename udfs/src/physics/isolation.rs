@@ -4,6 +4,7 @@
 //! is how feature pipelines isolate hundreds of particles per event without copying `others`
 //! once per particle.
 
+use std::f64::consts::{PI, TAU};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, ListArray};
@@ -90,7 +91,7 @@ impl ScalarUDFImpl for Isolation {
             .iter()
             .fold(None, |acc: Option<NullBuffer>, b| NullBuffer::union(acc.as_ref(), b.as_ref()));
         let mut iso = vec![0.0; p.pt.len()];
-        let mut cone_index = EtaSorted::default();
+        let mut cone_index = ConeIndex::default();
         for (row, range) in ranges.iter().enumerate() {
             if row_nulls.as_ref().is_some_and(|b| b.is_null(row)) || range.is_empty() {
                 continue;
@@ -126,33 +127,86 @@ fn element(t: &DataType) -> &DataType {
     }
 }
 
-/// One row's `others`, sorted by η: a cone then only scans the η strip it can reach, which
-/// makes isolating every particle of an event n·log n plus the strip instead of n².
+/// Maps of at most this many particles (most events' tracks, photons and neutral hadrons) are
+/// scanned whole, a SIMD-friendly pass without branches; larger ones are sorted by η. Measured
+/// on the pipeline: a binary search per query was a quarter of the strip scan's time.
+const WHOLE_SCAN_MAX: usize = 128;
+
+/// One row's `others`, indexed for cone sums: scanned whole when small and every φ is within
+/// [-π, π] (then |Δφ| needs at most one turn, taken as a `min`); otherwise sorted by η, so a
+/// cone only scans the η strip it can reach (n·log n plus the strip instead of n²).
 #[derive(Default)]
-struct EtaSorted {
-    /// (η, φ, pT) of the valid particles, by increasing η (NaN last, never inside a cone).
-    particles: Vec<(f64, f64, f64)>,
+struct ConeIndex {
+    /// η, φ and pT of the valid particles, in the order of the list.
+    eta: Vec<f64>,
+    phi: Vec<f64>,
+    pt: Vec<f64>,
+    /// (η, φ, pT) by increasing η (NaN last, never inside a cone); empty when scanned whole.
+    by_eta: Vec<(f64, f64, f64)>,
 }
 
-impl EtaSorted {
+impl ConeIndex {
     fn fill(&mut self, o: &Vectors, range: std::ops::Range<usize>) {
-        self.particles.clear();
-        self.particles.extend(range.filter(|&i| o.is_valid(i)).map(|i| (o.eta[i], o.phi[i], o.pt[i])));
-        self.particles.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        let (eta, phi, pt) = (&mut self.eta, &mut self.phi, &mut self.pt);
+        eta.clear();
+        phi.clear();
+        pt.clear();
+        for i in range.filter(|&i| o.is_valid(i)) {
+            eta.push(o.eta[i]);
+            phi.push(o.phi[i]);
+            pt.push(o.pt[i]);
+        }
+        self.by_eta.clear();
+        if !self.whole() {
+            self.by_eta.extend((0..self.eta.len()).map(|k| (self.eta[k], self.phi[k], self.pt[k])));
+            self.by_eta.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        }
     }
 
-    /// Compares squared distances: `hypot` is the costliest step of a cone scan.
+    fn whole(&self) -> bool {
+        self.eta.len() <= WHOLE_SCAN_MAX && self.phi.iter().all(|f| (-PI..=PI).contains(f))
+    }
+
+    /// Σ pT within ΔR < cone of (eta, phi), leaving out ΔR < 1e-4 with `skip_self`. Compares
+    /// squared distances: `hypot` is the costliest step of a cone scan.
     fn sum_pt(&self, eta: f64, phi: f64, cone: f64, skip_self: bool) -> f64 {
-        let start = self.particles.partition_point(|q| q.0 <= eta - cone);
         let (cone2, self2) = (cone * cone, if skip_self { SAME_PARTICLE_DR * SAME_PARTICLE_DR } else { -1.0 });
+        let inside = |dr2: f64| dr2 < cone2 && dr2 >= self2;
+        if self.by_eta.is_empty() && (-PI..=PI).contains(&phi) {
+            // Four partial sums, so that the compiler can keep four particles in one register.
+            let term = |e: f64, f: f64, pt: f64| {
+                let (de, d) = (eta - e, (phi - f).abs());
+                let df = if d < TAU - d { d } else { TAU - d };
+                if inside(de * de + df * df) { pt } else { 0.0 }
+            };
+            let mut sums = [0.0; 4];
+            let (eta4, phi4, pt4) = (self.eta.chunks_exact(4), self.phi.chunks_exact(4), self.pt.chunks_exact(4));
+            let tail: f64 = eta4.remainder().iter().zip(phi4.remainder()).zip(pt4.remainder()).map(|((&e, &f), &p)| term(e, f, p)).sum();
+            for ((e, f), p) in eta4.zip(phi4).zip(pt4) {
+                for l in 0..4 {
+                    sums[l] += term(e[l], f[l], p[l]);
+                }
+            }
+            return (sums[0] + sums[1]) + (sums[2] + sums[3]) + tail;
+        }
+        if self.by_eta.is_empty() {
+            // A query φ outside [-π, π] against a small map: every pair, turns taken exactly.
+            return (0..self.eta.len())
+                .filter(|&k| {
+                    let (de, df) = (eta - self.eta[k], delta_phi(phi, self.phi[k]));
+                    inside(de * de + df * df)
+                })
+                .map(|k| self.pt[k])
+                .sum();
+        }
+        let start = self.by_eta.partition_point(|q| q.0 <= eta - cone);
         let mut sum = 0.0;
-        for &(e, f, pt) in &self.particles[start..] {
+        for &(e, f, pt) in &self.by_eta[start..] {
             if e >= eta + cone {
                 break;
             }
             let (de, df) = (eta - e, delta_phi(phi, f));
-            let dr2 = de * de + df * df;
-            if dr2 < cone2 && dr2 >= self2 {
+            if inside(de * de + df * df) {
                 sum += pt;
             }
         }
@@ -182,13 +236,14 @@ mod tests {
     }
 
     #[test]
-    fn strips_agree_with_every_pair() {
+    fn cone_sums_agree_with_every_pair() {
         let mut seed = 12345u64;
         let mut uniform = move || {
             seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             (seed >> 11) as f64 / (1u64 << 53) as f64
         };
-        for (n, phi_span) in [(0, PI), (3, PI), (57, PI), (400, PI), (200, 3.0 * PI)] {
+        // Scanned whole (≤ 128 particles, φ in range), and by η strips (larger, or φ beyond ±π).
+        for (n, phi_span) in [(0, PI), (3, PI), (57, PI), (128, PI), (129, PI), (400, PI), (50, 3.0 * PI), (200, 3.0 * PI)] {
             let eta: Vec<f64> = (0..n).map(|_| 5.0 * uniform() - 2.5).collect();
             // φ near the ±π seam as often as elsewhere; wider than [-π, π] in the last case.
             let phi: Vec<f64> = (0..n).map(|_| phi_span * (2.0 * uniform() - 1.0)).collect();
@@ -198,9 +253,9 @@ mod tests {
                 eta_nan[n / 2] = f64::NAN;
             }
             for o in [vectors(eta.clone(), phi.clone(), pt.clone()), vectors(eta_nan, phi.clone(), pt.clone())] {
-                let mut sorted = EtaSorted::default();
+                let mut sorted = ConeIndex::default();
                 sorted.fill(&o, 0..n);
-                let queries = (0..n.min(50)).map(|i| (o.eta[i], o.phi[i])).chain([(0.0, PI), (1.0, -PI), (0.3, 3.1)]);
+                let queries = (0..n.min(50)).map(|i| (o.eta[i], o.phi[i])).chain([(0.0, PI), (1.0, -PI), (0.3, 3.1), (0.2, 4.0), (-0.1, -3.5)]);
                 for (qe, qf) in queries {
                     for skip_self in [false, true] {
                         let (fast, slow) = (sorted.sum_pt(qe, qf, 0.3, skip_self), every_pair(&o, qe, qf, 0.3, skip_self));

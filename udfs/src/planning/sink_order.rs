@@ -10,8 +10,9 @@
 //! batches are then a function of the plan (DataFusion assigns files and byte ranges to
 //! partitions from the sorted listing), so the file is byte-identical between runs with the
 //! same number of partitions; the partitions still run concurrently, each up to [`AHEAD`]
-//! batches ahead of the sink. (A hash or round-robin repartition below the sink still mixes
-//! its inputs' batches as they come: such a plan is no more reproducible than before.)
+//! batches ahead of the sink. Plans that exchange rows between partitions (a repartition of
+//! several inputs, a join's collected build side) mix batches as they come whatever the sink
+//! does: they keep DataFusion's coalesce.
 
 use std::fmt;
 use std::pin::Pin;
@@ -28,7 +29,9 @@ use datafusion::datasource::source::DataSourceExec;
 use datafusion::execution::{RecordBatchStream, SendableRecordBatchStream, TaskContext};
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::coalesce_partitions::CoalescePartitionsExec;
-use datafusion::physical_plan::execution_plan::{ChildrenPropertiesMode, ReplaceChildrenOptions};
+use datafusion::physical_plan::execution_plan::{CardinalityEffect, ChildrenPropertiesMode, EvaluationType, ReplaceChildrenOptions, SchedulingType};
+use datafusion::physical_plan::repartition::RepartitionExec;
+use datafusion::physical_plan::union::InterleaveExec;
 use datafusion::physical_plan::stream::RecordBatchReceiverStream;
 use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, ExecutionPlanProperties, Partitioning, PhysicalExpr, PlanProperties};
 use futures::{Stream, StreamExt};
@@ -38,8 +41,10 @@ use futures::{Stream, StreamExt};
 /// memory stays a handful of batches per partition.
 pub const AHEAD: usize = 2;
 
-/// Replaces the `CoalescePartitionsExec` that feeds a sink with an [`InTurnMergeExec`].
-/// A coalesce with a `LIMIT` is left alone: which rows it keeps is a race whatever the order.
+/// Replaces the `CoalescePartitionsExec` that feeds a sink with an [`InTurnMergeExec`] where
+/// that makes the file reproducible. Left alone: a coalesce with a `LIMIT` (which rows it
+/// keeps is a race whatever the order), unbounded inputs (a partition without data would hold
+/// back the others), and inputs that exchange rows between partitions (see [`exchanges_rows`]).
 #[derive(Debug)]
 pub struct DeterministicSinkInput;
 
@@ -47,12 +52,17 @@ impl PhysicalOptimizerRule for DeterministicSinkInput {
     fn optimize(&self, plan: Arc<dyn ExecutionPlan>, _config: &ConfigOptions) -> Result<Arc<dyn ExecutionPlan>> {
         plan.transform_up(|node| {
             let merged = match node.downcast_ref::<DataSinkExec>().and_then(|s| s.input().downcast_ref::<CoalescePartitionsExec>()) {
-                Some(coalesce) if coalesce.fetch().is_none() && coalesce.input().output_partitioning().partition_count() > 1 => {
+                Some(coalesce)
+                    if coalesce.fetch().is_none()
+                        && coalesce.input().output_partitioning().partition_count() > 1
+                        && !coalesce.input().boundedness().is_unbounded()
+                        && !exchanges_rows(coalesce.input())? =>
+                {
                     Arc::new(InTurnMergeExec::new(scans_in_order(Arc::clone(coalesce.input()))?)) as Arc<dyn ExecutionPlan>
                 }
                 _ => return Ok(Transformed::no(node)),
             };
-            node.replace_children(vec![merged], ReplaceChildrenOptions::new(ChildrenPropertiesMode::Keep)).map(Transformed::yes)
+            node.replace_children(vec![merged], ReplaceChildrenOptions::new(ChildrenPropertiesMode::Recompute)).map(Transformed::yes)
         })
         .map(|t| t.data)
     }
@@ -64,6 +74,18 @@ impl PhysicalOptimizerRule for DeterministicSinkInput {
     fn schema_check(&self) -> bool {
         true
     }
+}
+
+/// Whether rows of several partitions meet in `plan`: a repartition of several inputs, a
+/// nested coalesce (a join's collected build side) or an interleave pass batches on as they
+/// come, so the partitions' contents are a race whatever the sink does; waiting on one
+/// partition would then only let the others' exchange buffers grow.
+fn exchanges_rows(plan: &Arc<dyn ExecutionPlan>) -> Result<bool> {
+    plan.exists(|node| {
+        Ok(node.downcast_ref::<CoalescePartitionsExec>().is_some()
+            || node.downcast_ref::<InterleaveExec>().is_some()
+            || node.downcast_ref::<RepartitionExec>().is_some_and(|r| r.input().output_partitioning().partition_count() > 1))
+    })
 }
 
 /// `plan` with its file scans reading each partition's own files in order. DataFusion 55 lets
@@ -93,7 +115,9 @@ impl InTurnMergeExec {
         let mut eq = input.equivalence_properties().clone();
         eq.clear_orderings();
         eq.clear_per_partition_constants();
-        let properties = PlanProperties::new(eq, Partitioning::UnknownPartitioning(1), input.pipeline_behavior(), input.boundedness());
+        let properties = PlanProperties::new(eq, Partitioning::UnknownPartitioning(1), input.pipeline_behavior(), input.boundedness())
+            .with_evaluation_type(EvaluationType::Eager)
+            .with_scheduling_type(SchedulingType::Cooperative);
         Self { input, properties: Arc::new(properties) }
     }
 }
@@ -123,6 +147,10 @@ impl ExecutionPlan for InTurnMergeExec {
 
     fn maintains_input_order(&self) -> Vec<bool> {
         vec![false]
+    }
+
+    fn cardinality_effect(&self) -> CardinalityEffect {
+        CardinalityEffect::Equal
     }
 
     fn apply_expressions(&self, _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>) -> Result<TreeNodeRecursion> {
@@ -188,6 +216,9 @@ impl Stream for InTurn {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let n = self.inputs.len();
+        if n == 0 {
+            return Poll::Ready(None);
+        }
         // Each pass returns, skips an ended partition or an empty batch, or ends a partition.
         loop {
             let p = self.next;
@@ -304,6 +335,22 @@ mod tests {
         })
         .unwrap();
         assert_eq!(scans, [true]);
+        let copies: Vec<Vec<u8>> = futures::future::try_join_all((0..5).map(|run| {
+            let (ctx, f) = (ctx.clone(), dir.join(format!("scan{run}.parquet")));
+            async move {
+                ctx.sql(&format!("COPY (SELECT v FROM ins) TO '{}' STORED AS PARQUET", f.display())).await?.collect().await?;
+                Ok::<_, datafusion::error::DataFusionError>(std::fs::read(&f)?)
+            }
+        }))
+        .await
+        .unwrap();
+        assert!(copies.windows(2).all(|w| w[0] == w[1]));
+        // Rows exchanged between partitions (an aggregate's hash repartition): a race before
+        // the sink, which keeps DataFusion's coalesce.
+        let aggregate = format!("EXPLAIN COPY (SELECT v, count(*) FROM t GROUP BY v) TO '{}' STORED AS PARQUET", dir.join("g.parquet").display());
+        let plan = ctx.sql(&aggregate).await.unwrap().collect().await.unwrap();
+        let text = datafusion::arrow::util::pretty::pretty_format_batches(&plan).unwrap().to_string();
+        assert!(text.contains("RepartitionExec") && text.contains("CoalescePartitionsExec") && !text.contains("InTurnMergeExec"), "{text}");
         let mut files = vec![];
         for run in 0..5 {
             let name = format!("run{run}.parquet");
