@@ -85,10 +85,10 @@ impl ScalarUDFImpl for DeltaR {
             let a = Vectors::from_struct(Self::NAME, &arrays[0], Need::Direction)?;
             let b = Vectors::from_struct(Self::NAME, &arrays[1], Need::Direction)?;
             let nulls = datafusion::arrow::buffer::NullBuffer::union(a.nulls.as_ref(), b.nulls.as_ref());
-            ((0..n).map(|i| (a.eta[i] - b.eta[i]).hypot(delta_phi(a.phi[i], b.phi[i]))).collect(), nulls)
+            ((0..n).map(|i| distance(a.eta[i] - b.eta[i], delta_phi(a.phi[i], b.phi[i]))).collect(), nulls)
         } else {
             let (f, nulls) = numbers(&args)?;
-            ((0..n).map(|i| (f[0].value(i) - f[2].value(i)).hypot(delta_phi(f[1].value(i), f[3].value(i)))).collect(), nulls)
+            ((0..n).map(|i| distance(f[0].value(i) - f[2].value(i), delta_phi(f[1].value(i), f[3].value(i)))).collect(), nulls)
         };
         Ok(ColumnarValue::Array(float_result(v, nulls, args.return_type())?))
     }
@@ -219,6 +219,12 @@ impl ScalarUDFImpl for ToPolar {
         let mass = (0..v.pt.len()).map(|i| super::fourvec::mass(v.px[i], v.py[i], v.pz[i], v.e[i])).collect();
         struct_result(&POLAR, vec![v.pt, v.eta, v.phi, mass], v.nulls, &t)
     }
+}
+
+/// √(Δη² + Δφ²): ΔR never comes near the overflow `hypot` guards against, and `hypot` cost
+/// more than the rest of `delta_r` (the pipeline sorts ~100 particles per event by it).
+fn distance(deta: f64, dphi: f64) -> f64 {
+    (deta * deta + dphi * dphi).sqrt()
 }
 
 #[cfg(test)]
