@@ -14,7 +14,7 @@ use crate::progress;
 pub fn runtime() -> PyResult<&'static Runtime> {
     static RUNTIME: OnceLock<std::io::Result<Runtime>> = OnceLock::new();
     RUNTIME
-        .get_or_init(|| tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("hepfusion").build())
+        .get_or_init(|| hepfusion::process::runtime_builder().thread_name("hepfusion").build())
         .as_ref()
         .map_err(|e| error(format!("cannot start hepfusion's tokio runtime: {e}")))
 }

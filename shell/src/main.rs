@@ -20,9 +20,18 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     hepfusion::process::without_transparent_huge_pages();
+    match hepfusion::process::runtime_builder().build() {
+        Ok(runtime) => runtime.block_on(run()),
+        Err(e) => {
+            eprintln!("hepfusion: cannot start the runtime: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> ExitCode {
     logger::init();
     let args = match args::Args::parse(std::env::args().skip(1)) {
         Ok(a) => a,

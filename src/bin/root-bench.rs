@@ -80,7 +80,7 @@ fn main() {
     let threads = arg(&args, "--threads").and_then(|t| t.parse().ok()).unwrap_or_else(|| {
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
     });
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(threads).enable_all().build();
+    let runtime = hepfusion::process::runtime_builder().worker_threads(threads).build();
     match runtime {
         Ok(rt) => rt.block_on(run(args)),
         Err(e) => {
