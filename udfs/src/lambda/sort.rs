@@ -9,9 +9,9 @@
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{make_comparator, Array, ArrayRef, AsArray, Float64Array, UInt32Array};
+use datafusion::arrow::array::{make_comparator, Array, ArrayRef, ArrowNativeTypeOp, ArrowPrimitiveType, AsArray, PrimitiveArray, UInt32Array};
 use datafusion::arrow::compute::{cast, take, SortOptions};
-use datafusion::arrow::datatypes::{DataType, FieldRef, Float64Type, Int64Type};
+use datafusion::arrow::datatypes::{DataType, FieldRef, Float32Type, Float64Type, Int32Type, Int64Type};
 use datafusion::common::{exec_err, plan_err, Result, ScalarValue};
 use datafusion::logical_expr::{
     ColumnarValue, HigherOrderFunctionArgs, HigherOrderReturnFieldArgs, HigherOrderUDFImpl,
@@ -31,14 +31,14 @@ pub(crate) fn sorted_indices(lists: &Lists, cmp: impl Fn(usize, usize) -> Orderi
     UInt32Array::from(order)
 }
 
-/// `make_comparator`'s order of float64 keys (total order, NaN above every number; nulls last
-/// in both directions) without its dynamic call per comparison: sorting particles by ΔR, the
-/// calls cost as much as the sort.
-fn float_order(keys: &Float64Array, descending: bool) -> impl Fn(usize, usize) -> Ordering + '_ {
+/// `make_comparator`'s order of numeric keys (floats in their total order, NaN above every
+/// number; nulls last in both directions) without its dynamic call per comparison: sorting
+/// particles by ΔR, the calls cost as much as the sort.
+fn native_order<T: ArrowPrimitiveType>(keys: &PrimitiveArray<T>, descending: bool) -> impl Fn(usize, usize) -> Ordering + '_ {
     let (values, nulls) = (keys.values(), keys.nulls());
     move |a, b| match nulls.map_or((true, true), |n| (n.is_valid(a), n.is_valid(b))) {
-        (true, true) if descending => values[b].total_cmp(&values[a]),
-        (true, true) => values[a].total_cmp(&values[b]),
+        (true, true) if descending => values[b].compare(values[a]),
+        (true, true) => values[a].compare(values[b]),
         (false, false) => Ordering::Equal,
         (true, false) => Ordering::Less,
         (false, true) => Ordering::Greater,
@@ -250,9 +250,12 @@ impl HigherOrderUDFImpl for ArraySortBy {
         let descending = descending(Self::NAME, &refs)?;
         let lists = Lists::new(Self::NAME, list, args.number_rows)?;
         let keys = lists.map(key)?;
-        let order = match keys.as_primitive_opt::<Float64Type>() {
-            Some(k) => sorted_indices(&lists, float_order(k, descending)),
-            None => sorted_indices(&lists, make_comparator(keys.as_ref(), keys.as_ref(), SortOptions { descending, nulls_first: false })?),
+        let order = match keys.data_type() {
+            DataType::Float64 => sorted_indices(&lists, native_order(keys.as_primitive::<Float64Type>(), descending)),
+            DataType::Float32 => sorted_indices(&lists, native_order(keys.as_primitive::<Float32Type>(), descending)),
+            DataType::Int64 => sorted_indices(&lists, native_order(keys.as_primitive::<Int64Type>(), descending)),
+            DataType::Int32 => sorted_indices(&lists, native_order(keys.as_primitive::<Int32Type>(), descending)),
+            _ => sorted_indices(&lists, make_comparator(keys.as_ref(), keys.as_ref(), SortOptions { descending, nulls_first: false })?),
         };
         Ok(ColumnarValue::Array(reorder(&lists, &order)?))
     }
@@ -274,17 +277,24 @@ fn descending(name: &str, scalars: &[Option<&ScalarValue>]) -> Result<bool> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn float_keys_sort_as_arrow_compares_them() {
-        let keys = Float64Array::from(vec![Some(1.5), None, Some(f64::NAN), Some(-0.0), Some(0.0), Some(f64::NEG_INFINITY), Some(1.5), None, Some(-2.0)]);
+    /// Every pair of `keys` compares as arrow's comparator has it, both directions.
+    fn compares_as_arrow<T: ArrowPrimitiveType>(keys: PrimitiveArray<T>) {
         for descending in [false, true] {
             let arrow = make_comparator(&keys, &keys, SortOptions { descending, nulls_first: false }).unwrap();
-            let ours = float_order(&keys, descending);
+            let ours = native_order(&keys, descending);
             for a in 0..keys.len() {
                 for b in 0..keys.len() {
-                    assert_eq!(ours(a, b), arrow(a, b), "keys {a} and {b}, descending {descending}");
+                    assert_eq!(ours(a, b), arrow(a, b), "{} keys {a} and {b}, descending {descending}", T::DATA_TYPE);
                 }
             }
         }
+    }
+
+    #[test]
+    fn numeric_keys_sort_as_arrow_compares_them() {
+        use datafusion::arrow::array::{Float32Array, Float64Array, Int64Array};
+        compares_as_arrow(Float64Array::from(vec![Some(1.5), None, Some(f64::NAN), Some(-0.0), Some(0.0), Some(f64::NEG_INFINITY), Some(1.5), None, Some(-2.0)]));
+        compares_as_arrow(Float32Array::from(vec![Some(1.5), None, Some(f32::NAN), Some(-0.0), Some(0.0), Some(f32::INFINITY), Some(1.5), Some(-2.0)]));
+        compares_as_arrow(Int64Array::from(vec![Some(3), None, Some(i64::MIN), Some(0), Some(3), None, Some(-1)]));
     }
 }
