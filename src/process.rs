@@ -1,4 +1,5 @@
-//! Process-wide settings of our binaries (the shell, `root-bench`, `root-dump`).
+//! Process-wide settings of our binaries (the shell, `root-bench`, `root-dump`) and, for the
+//! runtime, of the Python module.
 
 /// Turns transparent huge pages off for this process, unless `MIMALLOC_ALLOW_THP` asks for
 /// them. mimalloc 3 advises huge pages on its arenas, and every first touch of a fresh 2 MiB

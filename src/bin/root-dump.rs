@@ -110,9 +110,18 @@ async fn run(file: &Path, out: &Path) -> String {
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[tokio::main]
-async fn main() {
+fn main() {
     hepfusion::process::without_transparent_huge_pages();
+    match hepfusion::process::runtime_builder().build() {
+        Ok(runtime) => runtime.block_on(dump_main()),
+        Err(e) => {
+            eprintln!("root-dump: cannot start the runtime: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+async fn dump_main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() != 3 {
         eprintln!("usage: root-dump FILE.root OUTDIR");

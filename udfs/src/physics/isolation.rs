@@ -189,28 +189,18 @@ impl ConeIndex {
             }
             return (sums[0] + sums[1]) + (sums[2] + sums[3]) + tail;
         }
-        if self.by_eta.is_empty() {
-            // A query φ outside [-π, π] against a small map: every pair, turns taken exactly.
-            return (0..self.eta.len())
-                .filter(|&k| {
-                    let (de, df) = (eta - self.eta[k], delta_phi(phi, self.phi[k]));
-                    inside(de * de + df * df)
-                })
-                .map(|k| self.pt[k])
-                .sum();
-        }
-        let start = self.by_eta.partition_point(|q| q.0 <= eta - cone);
-        let mut sum = 0.0;
-        for &(e, f, pt) in &self.by_eta[start..] {
-            if e >= eta + cone {
-                break;
-            }
+        // Turns taken exactly, whatever the φ.
+        let exact = |&(e, f, pt): &(f64, f64, f64)| {
             let (de, df) = (eta - e, delta_phi(phi, f));
-            if inside(de * de + df * df) {
-                sum += pt;
-            }
+            if inside(de * de + df * df) { pt } else { 0.0 }
+        };
+        if self.by_eta.is_empty() {
+            // A query φ outside [-π, π] against a small map: every pair.
+            return (0..self.eta.len()).map(|k| exact(&(self.eta[k], self.phi[k], self.pt[k]))).sum();
         }
-        sum
+        // The η strip; a NaN η neither ends the scan nor counts.
+        let start = self.by_eta.partition_point(|q| q.0 <= eta - cone);
+        self.by_eta[start..].iter().take_while(|q| !(q.0 >= eta + cone)).map(exact).sum()
     }
 }
 
