@@ -7,6 +7,7 @@ use arrow::array::{ArrayRef, BooleanArray, FixedSizeListArray, ListArray, Primit
 use arrow::buffer::{BooleanBuffer, OffsetBuffer, ScalarBuffer};
 use arrow::datatypes::*;
 
+use super::basket::EntryOffsets;
 use super::cursor::Cursor;
 use super::error::{Result, RootError};
 use super::interpretation::{Interpretation, Layout, Scalar, Stl, VectorClass};
@@ -18,7 +19,8 @@ const K_BYTE_COUNT: u32 = 0x4000_0000;
 
 /// Decoded values of one scalar type, in native byte order.
 enum Values {
-    Bool(Vec<bool>),
+    /// The stored bytes, any non-zero one true: packed into bits once, at the end.
+    Bool(Vec<u8>),
     I8(Vec<i8>),
     U8(Vec<u8>),
     I16(Vec<i16>),
@@ -78,7 +80,7 @@ impl Values {
     fn extend(&mut self, s: &Scalar, bytes: &[u8]) {
         self.reserve(bytes.len() / s.size());
         match (self, s) {
-            (Values::Bool(v), _) => v.extend(bytes.iter().map(|&b| b != 0)),
+            (Values::Bool(v), _) => v.extend_from_slice(bytes),
             (Values::I8(v), _) => v.extend(bytes.iter().map(|&b| b as i8)),
             (Values::U8(v), _) => v.extend_from_slice(bytes),
             (Values::I16(v), _) => extend_be!(v, bytes, i16),
@@ -150,7 +152,7 @@ impl Values {
         }
         match self {
             // Packed 64 at a time; `From<Vec<bool>>` appends bit by bit.
-            Values::Bool(v) => Arc::new(BooleanArray::new(BooleanBuffer::collect_bool(v.len(), |i| v[i]), None)),
+            Values::Bool(v) => Arc::new(BooleanArray::new(BooleanBuffer::collect_bool(v.len(), |i| v[i] != 0), None)),
             Values::I8(v) => p::<Int8Type>(v),
             Values::U8(v) => p::<UInt8Type>(v),
             Values::I16(v) => p::<Int16Type>(v),
@@ -281,7 +283,7 @@ impl ColumnBuilder {
 
     /// Appends entries `lo..hi` of a basket whose entry data is `data`, with entry boundaries
     /// `offsets` (entries + 1 values) when the basket has them.
-    pub fn append(&mut self, data: &[u8], offsets: Option<&[usize]>, lo: usize, hi: usize) -> Result<()> {
+    pub fn append(&mut self, data: &[u8], offsets: Option<&EntryOffsets>, lo: usize, hi: usize) -> Result<()> {
         let s = self.interp.scalar;
         let size = s.size();
         if let Some(e) = self.interp.fixed_entry_size() {
@@ -317,7 +319,7 @@ impl ColumnBuilder {
             Some(o) => o,
             None if self.interp.layout == (Layout::String { header: 0 }) => {
                 // Strings are self-delimiting: a basket written without offsets is walked.
-                scanned = string_offsets(data, hi)?;
+                scanned = EntryOffsets::positions(string_offsets(data, hi)?, data.len())?;
                 &scanned
             }
             None => {
@@ -326,40 +328,25 @@ impl ColumnBuilder {
                 ))
             }
         };
-        if offsets.len() < hi + 1 || offsets[hi] > data.len() {
+        if offsets.len() < hi + 1 || offsets.get(hi) > data.len() {
             return Err(RootError::format("basket entry offsets do not cover the requested entries"));
         }
         match self.interp.layout.clone() {
             Layout::Jagged { header, inner } => {
                 let elem = size * inner.iter().product::<usize>();
                 if header == 0 {
-                    let (a, b) = (offsets[lo], offsets[hi]);
+                    let (a, b) = (offsets.get(lo), offsets.get(hi));
                     self.check_multiple(b - a, elem)?;
                     let base = self.values.len() / inner.iter().product::<usize>().max(1);
                     to_i32(base + (b - a) / elem)?;
-                    let ends = &offsets[lo + 1..=hi];
-                    if elem.is_power_of_two() {
-                        // Shifts and one folded check: a division per entry was 5% of a read.
-                        let (shift, mask) = (elem.trailing_zeros(), elem - 1);
-                        let mut misaligned = 0;
-                        self.offsets.extend(ends.iter().map(|&o| {
-                            misaligned |= (o - a) & mask;
-                            (base + ((o - a) >> shift)) as i32
-                        }));
-                        if misaligned != 0 {
-                            return Err(RootError::format(format!("an entry is not a whole number of {elem}-byte values")));
-                        }
-                    } else {
-                        for &o in ends {
-                            self.check_multiple(o - a, elem)?;
-                            self.offsets.push((base + (o - a) / elem) as i32);
-                        }
+                    if !offsets.push_value_ends((lo, hi), a, elem, base, &mut self.offsets) {
+                        return Err(RootError::format(format!("an entry is not a whole number of {elem}-byte values")));
                     }
                     self.values.extend(&s, &data[a..b]);
                 } else {
                     let per = inner.iter().product::<usize>().max(1);
                     for i in lo..hi {
-                        let (a, b) = (offsets[i], offsets[i + 1]);
+                        let (a, b) = (offsets.get(i), offsets.get(i + 1));
                         if b < a + header {
                             return Err(RootError::format(format!("entry {i} is shorter than its {header}-byte header")));
                         }
@@ -371,7 +358,7 @@ impl ColumnBuilder {
             }
             Layout::String { header } => {
                 for i in lo..hi {
-                    let mut c = Cursor::new(&data[offsets[i]..offsets[i + 1]]);
+                    let mut c = Cursor::new(&data[offsets.get(i)..offsets.get(i + 1)]);
                     c.skip(header)?;
                     if c.remaining() == 0 {
                         // An empty entry (e.g. a null char*) is an empty string.
@@ -383,7 +370,7 @@ impl ColumnBuilder {
             }
             Layout::Objects { shape } => {
                 for i in lo..hi {
-                    let mut c = Cursor::new(&data[offsets[i]..offsets[i + 1]]);
+                    let mut c = Cursor::new(&data[offsets.get(i)..offsets.get(i + 1)]);
                     let entry = |e: RootError| RootError::format(format!("entry {i}: {e}"));
                     if !self.interp.in_collection {
                         c.skip(6).map_err(entry)?;
@@ -405,7 +392,7 @@ impl ColumnBuilder {
                 let per = dims.iter().product::<usize>().max(1);
                 let size = class.record_size() * per;
                 for i in lo..hi {
-                    let entry = &data[offsets[i]..offsets[i + 1]];
+                    let entry = &data[offsets.get(i)..offsets.get(i + 1)];
                     let Some(entry) = entry.get(header..) else {
                         return Err(RootError::format(format!("entry {i} is shorter than its {header}-byte header")));
                     };
@@ -424,7 +411,7 @@ impl ColumnBuilder {
                     return Err(RootError::format("TObject bits decoded into a non-u32 column"));
                 };
                 for i in lo..hi {
-                    let mut c = Cursor::new(&data[offsets[i]..offsets[i + 1]]);
+                    let mut c = Cursor::new(&data[offsets.get(i)..offsets.get(i + 1)]);
                     let before = v.len();
                     while c.remaining() > 0 {
                         let bits = c.u32()?;
@@ -595,7 +582,7 @@ mod tests {
             offsets.push(data.len());
         }
         let mut b = ColumnBuilder::new(interp, entries.len());
-        b.append(&data, Some(&offsets), 0, entries.len())?;
+        b.append(&data, Some(&EntryOffsets::positions(offsets, data.len())?), 0, entries.len())?;
         b.finish()
     }
 

@@ -10,7 +10,7 @@ use arrow::array::{Array, ArrayRef, ListArray, StructArray};
 use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef};
 use bytes::Bytes;
 
-use super::basket::{parse_basket, Basket};
+use super::basket::{parse_basket, Basket, EntryOffsets};
 use super::decode::ColumnBuilder;
 use super::error::{Result, RootError};
 use super::file::RootFile;
@@ -235,8 +235,11 @@ impl TreeReader {
     async fn read_flats(&self, flats: &[usize], start: u64, stop: u64) -> Result<Vec<ArrayRef>> {
         let fetched = self.fetch(flats, start, stop).await?;
         let mut out = Vec::with_capacity(flats.len());
+        // One buffer for every compressed basket of this read: a fresh one per branch faulted
+        // its pages in again each time.
+        let mut scratch = Vec::new();
         for &f in flats {
-            out.push(self.decode(f, start, stop, &fetched).await?);
+            out.push(self.decode(f, start, stop, &fetched, &mut scratch).await?);
         }
         Ok(out)
     }
@@ -258,21 +261,21 @@ impl TreeReader {
         Ok(ranges.into_iter().map(|r| r.start).zip(data).collect())
     }
 
-    async fn decode(&self, f: usize, start: u64, stop: u64, fetched: &HashMap<u64, Bytes>) -> Result<ArrayRef> {
+    async fn decode(&self, f: usize, start: u64, stop: u64, fetched: &HashMap<u64, Bytes>, scratch: &mut Vec<u8>) -> Result<ArrayRef> {
         let fb = &self.flat[f];
         let interp = fb.interpretation.as_ref().map_err(|e| RootError::unsupported(e.clone()).in_branch(&fb.path))?;
         let mut builder = ColumnBuilder::new(interp, (stop - start) as usize);
         let mut counts: Option<(u64, Vec<usize>)> = None;
-        let mut scratch = Vec::new();
         for (i, b) in fb.baskets.iter().enumerate().filter(|(_, b)| b.stop > start && b.start < stop) {
             let basket = match &b.loc {
                 BasketLoc::External { seek, .. } => {
                     let raw = fetched.get(seek).ok_or_else(|| RootError::io("basket not fetched"))?;
-                    parse_basket(raw, &mut scratch).map_err(|e| e.in_basket(i).in_branch(&fb.path))?
+                    parse_basket(raw, scratch).map_err(|e| e.in_basket(i).in_branch(&fb.path))?
                 }
                 BasketLoc::Embedded(k) => {
                     let e = &fb.branch.embedded[*k];
-                    Basket { entries: e.entries, data: &e.data, offsets: e.offsets.clone() }
+                    let offsets = e.offsets.as_deref().map(|o| EntryOffsets::positions(o, e.data.len())).transpose();
+                    Basket { entries: e.entries, data: &e.data, offsets: offsets.map_err(|e| e.in_basket(i).in_branch(&fb.path))? }
                 }
             };
             let n = (b.stop - b.start) as usize;
@@ -288,10 +291,11 @@ impl TreeReader {
             let hi = (stop.min(b.stop) - b.start) as usize;
             let mut offsets = basket.offsets;
             if offsets.is_none() && matches!(interp.layout, Layout::Jagged { .. }) {
-                offsets = Some(self.derived_offsets(fb, b, (start, stop), &mut counts, interp).await.map_err(|e| e.in_basket(i).in_branch(&fb.path))?);
+                let derived = self.derived_offsets(fb, b, (start, stop), &mut counts, interp).await;
+                offsets = Some(derived.and_then(|o| EntryOffsets::positions(o, basket.data.len())).map_err(|e| e.in_basket(i).in_branch(&fb.path))?);
             }
             builder
-                .append(basket.data, offsets.as_deref(), lo, hi)
+                .append(basket.data, offsets.as_ref(), lo, hi)
                 .map_err(|e| e.in_basket(i).in_branch(&fb.path))?;
         }
         if builder.entries() as u64 != stop - start {
