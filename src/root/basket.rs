@@ -43,11 +43,10 @@ impl<'a> EntryOffsets<'a> {
         })?;
         // Ordered as stored i32s (pairs compared independently, so that the loop vectorizes),
         // the first not before the data, the last not past it.
-        let raw = |b: &[u8]| i32::from_be_bytes([b[0], b[1], b[2], b[3]]) as i64;
-        let ordered = table.chunks_exact(4).zip(table.get(4..).unwrap_or_default().chunks_exact(4)).fold(true, |ok, (p, q)| ok & (raw(p) <= raw(q)));
+        let ordered = table.chunks_exact(4).zip(table.get(4..).unwrap_or_default().chunks_exact(4)).fold(true, |ok, (p, q)| ok & (stored(p) <= stored(q)));
         let (first, last) = match table.len() {
             0 => (key_len as i64, key_len as i64),
-            n => (raw(table), raw(&table[n - 4..])),
+            n => (stored(table), stored(&table[n - 4..])),
         };
         if !ordered || first < key_len as i64 || last - key_len as i64 > end as i64 {
             return Err(RootError::format(format!("basket entry offsets out of order or outside its {end} bytes")));
@@ -85,7 +84,8 @@ impl<'a> EntryOffsets<'a> {
 
     /// Appends, for each entry `lo..hi`, where it ends as an index into values of `elem`
     /// bytes stored from position `from`, plus `base`: the offsets of a list column. False if
-    /// an entry is not a whole number of values.
+    /// an entry is not a whole number of values. `hi` is at most the number of entries and
+    /// `from` at most `get(lo)`: callers check `hi` against [`Self::len`] first.
     pub fn push_value_ends(&self, (lo, hi): (usize, usize), from: usize, elem: usize, base: usize, out: &mut Vec<i32>) -> bool {
         if lo >= hi {
             return true;
@@ -128,10 +128,16 @@ fn value_ends(dst: &mut [i32], ends: impl Iterator<Item = usize>, from: usize, e
     misaligned == 0
 }
 
-/// A table entry as a position in the data (it counts from the start of the key).
+/// A table entry as stored: a big-endian i32 counted from the start of the key.
+#[inline(always)]
+fn stored(b: &[u8]) -> i64 {
+    i32::from_be_bytes([b[0], b[1], b[2], b[3]]) as i64
+}
+
+/// A table entry as a position in the data.
 #[inline(always)]
 fn position(b: &[u8], key_len: usize) -> usize {
-    (i32::from_be_bytes([b[0], b[1], b[2], b[3]]) as i64 - key_len as i64) as usize
+    (stored(b) - key_len as i64) as usize
 }
 
 /// Parses a basket from the bytes of its whole record (key and buffer). A compressed basket is
