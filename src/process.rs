@@ -37,3 +37,32 @@ pub fn runtime_builder() -> tokio::runtime::Builder {
     builder.enable_all().max_blocking_threads(BLOCKING_THREADS);
     builder
 }
+
+/// Installs the process's logger: warnings (ROOT branches a table leaves out) go to `show`,
+/// each message once, however many tables or queries raise it; other levels are dropped. The
+/// shell shows them on stderr, the Python module as `warnings.warn`.
+pub fn log_warnings_once(show: impl Fn(&str) + Send + Sync + 'static) {
+    struct Once<F> {
+        seen: std::sync::Mutex<std::collections::HashSet<String>>,
+        show: F,
+    }
+    impl<F: Fn(&str) + Send + Sync> log::Log for Once<F> {
+        fn enabled(&self, m: &log::Metadata) -> bool {
+            m.level() <= log::Level::Warn
+        }
+        fn log(&self, r: &log::Record) {
+            if !self.enabled(r.metadata()) {
+                return;
+            }
+            let msg = r.args().to_string();
+            if self.seen.lock().map(|mut s| s.insert(msg.clone())).unwrap_or(true) {
+                (self.show)(&msg);
+            }
+        }
+        fn flush(&self) {}
+    }
+    let logger = Box::leak(Box::new(Once { seen: Default::default(), show }));
+    if log::set_logger(logger).is_ok() {
+        log::set_max_level(log::LevelFilter::Warn);
+    }
+}

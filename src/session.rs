@@ -24,7 +24,7 @@ pub fn session_config() -> SessionConfig {
     let mut cfg = SessionConfig::new()
         .with_information_schema(true)
         .with_collect_statistics(true)
-        .with_option_extension(crate::ml::registry::MlOptions::default());
+        .with_option_extension(hepfusion_udfs::options::HepfusionOptions::default());
     cfg.options_mut().sql_parser.dialect = Dialect::DuckDB;
     // ROOT branch names are case-sensitive (NJet, Jet_pt, MET_pt): keep identifiers as written.
     cfg.options_mut().sql_parser.enable_ident_normalization = false;
@@ -68,6 +68,7 @@ fn hepfusion_state(builder: SessionStateBuilder) -> Result<SessionState> {
         .with_table_factory("ROOT".into(), Arc::new(RootTableFactory))
         .with_table_functions(table_functions.collect())
         .build();
+    hepfusion_udfs::list::memory::attach(&mut state);
     state.register_file_format(Arc::new(RootFormatFactory), true)?;
     hepfusion_udfs::register_all(&mut state)?;
     for f in scalar_functions() {

@@ -39,7 +39,10 @@ def plot_hlf(out: Path) -> Path:
             sel = x[label == k]
             if len(sel):
                 ax.hist(sel, bins=bins, histtype="step", density=True, label=f"{name} ({len(sel)})", linewidth=1.4)
-        ax.set_title(title, fontsize=10)
+        # The continuous features are drawn up to their 99.5th percentile: the events beyond the
+        # last bin (overflow, as ROOT keeps it apart) are counted in the title, not hidden.
+        over = int((x > bins[-1]).sum()) if not discrete else 0
+        ax.set_title(f"{title} ({over} overflow)" if over else title, fontsize=10)
     axes.flat[0].legend(fontsize=8)
     fig.suptitle("Selected events (events.parquet): the 14 high-level features and the particle count, per class")
     fig.tight_layout()

@@ -20,11 +20,12 @@ from typing import Any, Callable, Mapping
 import pyarrow as pa
 
 from . import _caller, _native
-from ._native import HepfusionError, RootTableFactory, __version__
+from ._native import HepfusionError, HepfusionWarning, RootTableFactory, __version__
 
 __all__ = [
     "DataFrame",
     "HepfusionError",
+    "HepfusionWarning",
     "RootTableFactory",
     "SessionContext",
     "lambda_functions",

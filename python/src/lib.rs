@@ -14,12 +14,15 @@ mod errors;
 mod functions;
 mod progress;
 mod runtime;
+mod warnings;
 
 use pyo3::prelude::*;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    warnings::init();
     m.add("HepfusionError", m.py().get_type::<errors::HepfusionError>())?;
+    m.add("HepfusionWarning", m.py().get_type::<warnings::HepfusionWarning>())?;
     m.add_class::<context::SessionContext>()?;
     m.add_class::<dataframe::DataFrame>()?;
     m.add_class::<dataframe::Batches>()?;

@@ -1,5 +1,7 @@
 """Bad input gives a Python exception with the Rust message, and the interpreter goes on."""
 
+import shutil
+
 import pytest
 
 import hepfusion
@@ -57,3 +59,39 @@ def test_a_result_read_twice_runs_twice(ctx):
     df = ctx.sql("SELECT * FROM (VALUES (1), (2), (3)) AS t(x)")
     assert df.to_arrow_table().num_rows == 3
     assert df.to_arrow_table().num_rows == 3
+
+
+def _left_out_warnings(run):
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run()
+    return [str(w.message) for w in caught if issubclass(w.category, hepfusion.HepfusionWarning)]
+
+
+@pytest.mark.parametrize("kind", ["ours", "datafusion"])
+def test_left_out_branches_are_python_warnings_given_once(ctx, dfctx, shared, tmp_path, kind):
+    # A copy under a name of its own: each message is given once per process.
+    copy = tmp_path / f"mc10events_{kind}.root"
+    shutil.copy(shared / "skhep-testdata" / "uproot-mc10events.root", copy)
+    c = ctx if kind == "ours" else dfctx
+    query = f"SELECT count(*) AS n FROM read_root('{copy}', 'Events')"
+    first = _left_out_warnings(lambda: c.sql(query).to_arrow_table())
+    assert any("'Info/triggerBits' left out" in m and "bitset<256>" in m for m in first), first
+    assert len(first) == len(set(first)), first
+    assert _left_out_warnings(lambda: c.sql(query).to_arrow_table()) == []
+
+
+def test_warnings_can_be_silenced_with_a_setting(ctx, shared, tmp_path):
+    copy = tmp_path / "mc10events_quiet.root"
+    shutil.copy(shared / "skhep-testdata" / "uproot-mc10events.root", copy)
+    ctx.sql("SET hepfusion.warnings = false").to_arrow_table()
+    got = _left_out_warnings(lambda: ctx.sql(f"SELECT count(*) FROM read_root('{copy}')").to_arrow_table())
+    assert got == []
+
+
+def test_a_list_beyond_the_memory_pool_is_an_error_and_the_session_goes_on(ctx, cms):
+    with pytest.raises(hepfusion.HepfusionError, match=r"array_pad\(Jet, \.\.\.\) would produce .* elements"):
+        ctx.sql(f"SELECT cardinality(array_pad(Jet, 1000000000, NULL)) FROM '{cms}'").to_arrow_table()
+    assert ctx.sql(f"SELECT count(*) AS n FROM '{cms}'").to_pylist() == [{"n": 1000}]

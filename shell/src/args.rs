@@ -11,7 +11,7 @@ pub const USAGE: &str = "usage: hepfusion [-v NAME=VALUE]... [-f FILE.sql]... [-
   -v, --var      set a variable: ${NAME} in the SQL becomes VALUE (${NAME:-default} if unset)
   --format       output format (default: table)
   --maxrows N    rows shown per result in table format (default: 40 interactive, all otherwise)
-  -q, --quiet    no row counts or timings";
+  -q, --quiet    no row counts, timings or warnings (SET hepfusion.warnings = false)";
 
 #[derive(Debug)]
 pub struct Args {

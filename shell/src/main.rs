@@ -44,7 +44,11 @@ async fn run() -> ExitCode {
         println!("{}", args::USAGE);
         return ExitCode::SUCCESS;
     }
-    let ctx = match hepfusion::new_context() {
+    let mut config = hepfusion::session_config();
+    if args.quiet {
+        config.options_mut().extensions.get_mut::<hepfusion_udfs::options::HepfusionOptions>().into_iter().for_each(|o| o.warnings = false);
+    }
+    let ctx = match hepfusion::session::new_context_with_config(config) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("hepfusion: cannot create the session: {e}");

@@ -39,11 +39,35 @@ fn scripts_run_in_order_and_errors_set_the_exit_code() {
 }
 
 #[test]
-fn left_out_branches_are_warned_about_once() {
-    // Delphes' TRef members (out of scope: references between collections)
-    let sql = format!("SELECT count(*) FROM read_root('{}')", skhep("uproot-issue513.root"));
+fn left_out_branches_are_warned_about_once_per_table_and_can_be_silenced() {
+    // std::bitset members, which Arrow has no type for
+    let file = skhep("uproot-mc10events.root");
+    let sql = format!("SELECT count(*) FROM read_root('{file}')");
     let (ok, _, err) = hepfusion(&["-c", &sql]);
     assert!(ok, "{err}");
-    assert!(err.contains("warning:") && err.contains("'Track/Track.Particle' left out") && err.contains("TRef"), "{err}");
-    assert_eq!(err.matches("'Track/Track.Particle' left out").count(), 1, "{err}");
+    assert!(err.contains("warning:") && err.contains("'Info/triggerBits' left out") && err.contains("bitset<256>"), "{err}");
+    let lines: Vec<&str> = err.lines().filter(|l| l.contains("left out")).collect();
+    let mut unique = lines.clone();
+    unique.sort();
+    unique.dedup();
+    assert!(lines.len() >= 2 && lines.len() == unique.len(), "each warning once:\n{err}");
+    // The same table twice, and a query that reads no left-out branch: still once each.
+    let (ok, _, again) = hepfusion(&["-c", &sql, "-c", &format!("SELECT count(*) FROM read_root('{file}', 'Events')")]);
+    assert!(ok, "{again}");
+    assert_eq!(again.lines().filter(|l| l.contains("left out")).count(), lines.len(), "{again}");
+    // -q and SET hepfusion.warnings = false silence them.
+    let (ok, _, quiet) = hepfusion(&["-q", "-c", &sql]);
+    assert!(ok && !quiet.contains("left out"), "{quiet}");
+    let (ok, _, set) = hepfusion(&["-c", "SET hepfusion.warnings = false", "-c", &sql]);
+    assert!(ok && !set.contains("left out"), "{set}");
+}
+
+#[test]
+fn a_query_whose_lists_outgrow_the_memory_limit_is_an_error_not_a_crash() {
+    let cms = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/cms-opendata-2012/Run2012B_SingleMu-restructured-1000.parquet");
+    let sql = format!("SELECT cardinality(array_pad(Jet, 1000000000, NULL)) FROM '{}'", cms.display());
+    let out = Command::new(env!("CARGO_BIN_EXE_hepfusion")).env("HEPFUSION_MEMORY_LIMIT", "1G").args(["-c", &sql]).output().expect("run hepfusion");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "exited by itself with an error, not killed: {err}");
+    assert!(err.contains("array_pad(Jet, ...) would produce") && err.contains("HEPFUSION_MEMORY_LIMIT"), "{err}");
 }

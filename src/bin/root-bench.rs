@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! root-bench read FILE TREE [--repeat N]            decode every column on one thread
-//! root-bench sql FILE TREE --query SQL [--partitions P] [--threads T] [--repeat N]   SQL over table `t`
+//! root-bench sql FILE TREE --query SQL [--partitions P] [--threads T] [--repeat N] [--set KEY=VALUE]...
+//!                                                   SQL over table `t`, with session options set
 //! root-bench open FILE TREE [--repeat N]            open the file and infer the schema
 //! ```
 //! Prints one JSON line: mode, entries, best seconds (for `sql`: of the query alone, with the
@@ -40,9 +41,12 @@ async fn read_all(file: &str, tree: &str) -> Result<u64, String> {
 /// the set-up, seconds of the query). The two are timed apart because the set-up (opening the
 /// file, reading its streamers and tree) is serial: timed together, a 2-partition run on a
 /// 1M-event file measures Amdahl's law more than the scan.
-async fn run_sql(file: &str, tree: &str, query: &str, partitions: usize) -> Result<(u64, String, f64, f64), String> {
+async fn run_sql(file: &str, tree: &str, query: &str, partitions: usize, options: &[(String, String)]) -> Result<(u64, String, f64, f64), String> {
     let t = Instant::now();
-    let cfg = hepfusion::session_config().with_target_partitions(partitions);
+    let mut cfg = hepfusion::session_config().with_target_partitions(partitions);
+    for (key, value) in options {
+        cfg.options_mut().set(key, value).map_err(|e| e.to_string())?;
+    }
     let ctx = hepfusion::session::new_context_with_config(cfg).map_err(|e| e.to_string())?;
     ctx.sql(&format!("CREATE EXTERNAL TABLE t STORED AS ROOT LOCATION '{file}' OPTIONS ('root.tree' '{tree}')"))
         .await
@@ -92,13 +96,18 @@ fn main() {
 
 async fn run(args: Vec<String>) {
     if args.len() < 4 {
-        eprintln!("usage: root-bench read|sql|open FILE TREE [--query SQL] [--partitions P] [--threads T] [--repeat N]");
+        eprintln!("usage: root-bench read|sql|open FILE TREE [--query SQL] [--partitions P] [--threads T] [--repeat N] [--set KEY=VALUE]...");
         std::process::exit(2);
     }
     let (mode, file, tree) = (args[1].as_str(), args[2].as_str(), args[3].as_str());
     let repeat: usize = arg(&args, "--repeat").and_then(|r| r.parse().ok()).unwrap_or(3).max(1);
     let partitions: usize = arg(&args, "--partitions").and_then(|r| r.parse().ok()).unwrap_or(1).max(1);
     let query = arg(&args, "--query").unwrap_or_else(|| "SELECT count(*) FROM t".into());
+    let options: Vec<(String, String)> = args
+        .windows(2)
+        .filter(|w| w[0] == "--set")
+        .filter_map(|w| w[1].split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
+        .collect();
     let mut best = f64::INFINITY;
     let mut best_setup = f64::INFINITY;
     let mut result = 0;
@@ -107,7 +116,7 @@ async fn run(args: Vec<String>) {
         let t = Instant::now();
         let r = match mode {
             "read" => read_all(file, tree).await.map(|n| (n, t.elapsed().as_secs_f64())),
-            "sql" => run_sql(file, tree, &query, partitions).await.map(|(n, row, setup, seconds)| {
+            "sql" => run_sql(file, tree, &query, partitions, &options).await.map(|(n, row, setup, seconds)| {
                 first_row = row;
                 best_setup = best_setup.min(setup);
                 (n, seconds)

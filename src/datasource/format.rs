@@ -21,6 +21,8 @@ use datafusion::physical_plan::ExecutionPlan;
 use object_store::path::Path;
 use object_store::{ObjectMeta, ObjectStore};
 
+use hepfusion_udfs::options::HepfusionOptions;
+
 use super::df_err;
 use super::options::RootOptions;
 use super::scan::RootSource;
@@ -108,6 +110,22 @@ impl FileMetadata for OpenedTrees {
     }
 }
 
+/// Says which branches a table leaves out, once per table: its schema is inferred once, when
+/// the table is created (`CREATE EXTERNAL TABLE`, `read_root`), whatever later reads it. The
+/// files of a table share one schema, so the first file speaks for all.
+fn warn_left_out(reader: &TreeReader, files: usize) {
+    let others = match files {
+        1 => String::new(),
+        2 => " (and the table's other file)".to_string(),
+        n => format!(" (and the table's {} other files)", n - 1),
+    };
+    for s in reader.branch_statuses() {
+        if let Err(why) = &s.status {
+            log::warn!("{}{others}: tree '{}': branch '{}' left out: {why}", reader.source().name(), reader.tree_path, s.path);
+        }
+    }
+}
+
 /// The session's file-metadata cache.
 fn metadata_cache(state: &dyn Session) -> Arc<FileMetadataCache> {
     state.runtime_env().cache_manager.get_file_metadata_cache()
@@ -157,20 +175,19 @@ impl FileFormat for RootFormat {
         // many files does not wait for every round trip in turn (300 local files: 0.3 s).
         let concurrency = state.config_options().execution.meta_fetch_concurrency.get();
         let opens: Vec<_> = objects.iter().map(|o| open_tree(store, o, &self.opts, Some(&cache))).collect();
-        let schemas: Vec<Schema> = futures::stream::iter(opens)
-            .buffered(concurrency)
-            .map_ok(|reader| reader.schema().as_ref().clone())
-            .try_collect()
-            .await?;
-        let first = schemas[0].clone();
-        for (s, o) in schemas.iter().zip(objects).skip(1) {
-            if s.fields() != first.fields() {
+        let readers: Vec<Arc<TreeReader>> = futures::stream::iter(opens).buffered(concurrency).try_collect().await?;
+        let first = readers[0].schema();
+        for (r, o) in readers.iter().zip(objects).skip(1) {
+            if r.schema().fields() != first.fields() {
                 return Err(DataFusionError::Plan(format!(
                     "the tree in '{}' has other branches or types than in '{}'; a table's files must share one schema",
                     display_name(store.as_ref(), &o.location),
                     display_name(store.as_ref(), &objects[0].location)
                 )));
             }
+        }
+        if HepfusionOptions::of(state.config_options()).warnings {
+            warn_left_out(&readers[0], objects.len());
         }
         Ok(Arc::new(Schema::new(first.fields().clone())))
     }

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use datafusion::common::{exec_err, plan_err, Result};
-use datafusion::config::{ConfigEntry, ConfigExtension, ExtensionOptions};
+use hepfusion_udfs::options::HepfusionOptions;
 use twox_hash::XxHash64;
 
 use super::model::{Model, ModelInfo};
@@ -23,55 +23,9 @@ use super::model::{Model, ModelInfo};
 const MAGIC: &[u8; 16] = b"HEPFUSION-MODEL\0";
 const FORMAT: u32 = 1;
 
-/// Session options of the ML functions (`SET hepfusion.model_dir = 'models'`).
-#[derive(Debug, Clone, Default)]
-pub struct MlOptions {
-    pub model_dir: Option<String>,
-}
-
-impl ConfigExtension for MlOptions {
-    const PREFIX: &'static str = "hepfusion";
-}
-
-impl ExtensionOptions for MlOptions {
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-
-    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
-        self
-    }
-
-    fn cloned(&self) -> Box<dyn ExtensionOptions> {
-        Box::new(self.clone())
-    }
-
-    fn set(&mut self, key: &str, value: &str) -> Result<()> {
-        match key {
-            "model_dir" => {
-                self.model_dir = Some(value.to_string());
-                Ok(())
-            }
-            _ => plan_err!("unknown option hepfusion.{key}; the ML functions have hepfusion.model_dir"),
-        }
-    }
-
-    fn entries(&self) -> Vec<ConfigEntry> {
-        vec![ConfigEntry {
-            key: "hepfusion.model_dir".into(),
-            value: Some(resolve(Some(self)).display().to_string()),
-            description: "Directory of the model registry (train_classifier, predict, models)",
-        }]
-    }
-}
-
 /// The registry directory of a session with these options.
 pub fn model_dir(config: &datafusion::config::ConfigOptions) -> PathBuf {
-    resolve(config.extensions.get::<MlOptions>())
-}
-
-fn resolve(o: Option<&MlOptions>) -> PathBuf {
-    match (o.and_then(|o| o.model_dir.as_ref()), std::env::var_os("HEPFUSION_MODEL_DIR")) {
+    match (HepfusionOptions::of(config).model_dir, std::env::var_os("HEPFUSION_MODEL_DIR")) {
         (Some(d), _) => PathBuf::from(d),
         (None, Some(d)) => PathBuf::from(d),
         (None, None) => PathBuf::from("models"),

@@ -16,6 +16,8 @@ use super::interpretation::{Interpretation, Layout, Scalar, Stl, VectorClass};
 const K_IS_REFERENCED: u32 = 1 << 4;
 /// The flag marking an object's first four bytes as a byte count.
 const K_BYTE_COUNT: u32 = 0x4000_0000;
+/// TObject::fBits flag of a TRef: the reference is a UUID string, not a process id.
+const K_HAS_UUID: u32 = 1 << 7;
 
 /// Decoded values of one scalar type, in native byte order.
 enum Values {
@@ -269,6 +271,7 @@ impl ColumnBuilder {
             offsets: vec![0],
             levels: match &interp.layout {
                 Layout::Objects { shape } => vec![vec![0]; shape.depth() + usize::from(interp.in_collection)],
+                Layout::RefArray => vec![vec![0]],
                 _ => Vec::new(),
             },
             strings: Strings::new(),
@@ -427,6 +430,18 @@ impl ColumnBuilder {
                     }
                 }
             }
+            Layout::Ref | Layout::RefArray => {
+                let array = self.interp.layout == Layout::RefArray;
+                for i in lo..hi {
+                    let mut c = Cursor::new(&data[offsets.get(i)..offsets.get(i + 1)]);
+                    let entry = |e: RootError| RootError::format(format!("entry {i}: {e}"));
+                    while c.remaining() > 0 {
+                        if array { self.read_ref_array(&mut c) } else { self.read_ref(&mut c) }.map_err(entry)?;
+                    }
+                    let n = if array { self.levels[0].len() - 1 } else { self.values.len() };
+                    self.offsets.push(to_i32(n)?);
+                }
+            }
             Layout::Fixed { .. } | Layout::LeafList { .. } => {
                 return Err(RootError::unsupported("fixed-size values inside a collection"));
             }
@@ -455,6 +470,53 @@ impl ColumnBuilder {
                 field.extend(&Scalar::F64, &record[at..at + 8]);
             }
         }
+        Ok(())
+    }
+
+    /// Reads the TObject part of a TRef or TRefArray (its version, `fUniqueID`, `fBits`, and
+    /// the process id ROOT adds when the object is itself referenced): `(fUniqueID, fBits)`.
+    fn read_tobject(c: &mut Cursor) -> Result<(u32, u32)> {
+        c.frame()?;
+        let uid = c.u32()?;
+        let bits = c.u32()?;
+        if bits & K_IS_REFERENCED != 0 {
+            c.skip(2)?;
+        }
+        Ok((uid, bits))
+    }
+
+    /// One TRef (`TRef::Streamer`): the TObject whose `fUniqueID` is the referenced object's,
+    /// then its process id (or, rarely, a UUID string).
+    fn read_ref(&mut self, c: &mut Cursor) -> Result<()> {
+        let (uid, bits) = Self::read_tobject(c)?;
+        if bits & K_HAS_UUID != 0 {
+            c.tstring()?;
+        } else {
+            c.u16()?;
+        }
+        match &mut self.values {
+            Values::U32(v) => v.push(uid),
+            _ => return Err(RootError::format("TRef decoded into a non-u32 column")),
+        }
+        Ok(())
+    }
+
+    /// One TRefArray (`TRefArray::Streamer`): byte count and version, the TObject, its name,
+    /// the number of references, the lower bound and process id, then the `fUniqueID`s.
+    fn read_ref_array(&mut self, c: &mut Cursor) -> Result<()> {
+        let frame = c.frame()?;
+        let Some(end) = frame.end() else {
+            return Err(RootError::format("TRefArray without a byte count"));
+        };
+        Self::read_tobject(c)?;
+        c.tstring()?;
+        let n = c.i32()?;
+        c.skip(6)?;
+        if n < 0 || n as usize * 4 != end.saturating_sub(c.pos()) {
+            return Err(RootError::format(format!("TRefArray of {n} references in a record of {} bytes", end.saturating_sub(frame.start))));
+        }
+        self.values.extend(&Scalar::U32, c.bytes(n as usize * 4)?);
+        self.levels[0].push(to_i32(self.values.len())?);
         Ok(())
     }
 
@@ -513,7 +575,12 @@ impl ColumnBuilder {
         let arr = match &self.interp.layout {
             Layout::Fixed { dims } => wrap_fixed(self.values.finish(), dims)?,
             Layout::Jagged { inner, .. } => list(self.offsets, wrap_fixed(self.values.finish(), inner)?)?,
-            Layout::TObjectBits if self.interp.in_collection => list(self.offsets, self.values.finish())?,
+            Layout::TObjectBits | Layout::Ref if self.interp.in_collection => list(self.offsets, self.values.finish())?,
+            Layout::Ref => self.values.finish(),
+            Layout::RefArray => {
+                let refs = list(self.levels[0].clone(), self.values.finish())?;
+                if self.interp.in_collection { list(self.offsets, refs)? } else { refs }
+            }
             Layout::TObjectBits => self.values.finish(),
             Layout::String { .. } => self.strings.finish()?,
             Layout::Objects { shape } => {

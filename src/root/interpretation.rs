@@ -168,6 +168,12 @@ pub enum Layout {
     /// TObject::fBits of split objects: a u32, followed by a 2-byte process id when the object
     /// is referenced (`kIsReferenced`), so element sizes vary.
     TObjectBits,
+    /// `TRef` members of a split collection (Delphes' `Track.Particle`): per element, the
+    /// `fUniqueID` of the referenced object (a u32; 0 for none).
+    Ref,
+    /// `TRefArray` members of a split collection (Delphes' `Jet.Constituents`): per element,
+    /// the list of the referenced objects' `fUniqueID`s.
+    RefArray,
     /// A leaf list `"x/D:y/I:z/B"`: a struct of fixed fields packed in each entry.
     LeafList { fields: Vec<(String, Scalar, Vec<usize>)> },
     /// `TVector3` / `TLorentzVector` members, `dims` fixed records of
@@ -302,7 +308,8 @@ impl Interpretation {
             Layout::String { .. } => DataType::Utf8,
             Layout::Objects { shape } => shape.data_type(&self.scalar),
             Layout::Vectors { class, dims, .. } => fixed_size_list(DataType::Struct(class.fields()), dims),
-            Layout::TObjectBits => s,
+            Layout::TObjectBits | Layout::Ref => s,
+            Layout::RefArray => list_of(s),
             Layout::LeafList { fields } => DataType::Struct(
                 fields
                     .iter()
@@ -572,6 +579,13 @@ pub fn interpret(b: &Branch, leaves: &[Leaf], streamers: &Streamers, top_level: 
         }
         if let Some(i) = stl_in_collection(&type_name) {
             return Ok(i);
+        }
+    }
+    if st == kind::OBJECT && in_collection {
+        match normalize_type(&type_name).as_str() {
+            "TRef" => return it(Layout::Ref, Scalar::U32),
+            "TRefArray" => return it(Layout::RefArray, Scalar::U32),
+            _ => {}
         }
     }
     // A fixed-size array of objects is typed OBJECT + OFFSET_L, as arrays of numbers are.

@@ -134,15 +134,6 @@ impl TreeReader {
                 .in_tree(&tree_path));
             }
         }
-        for s in statuses.iter().filter(|s| s.status.is_err()) {
-            log::warn!(
-                "{}: tree '{}': branch '{}' left out: {}",
-                file.name(),
-                tree_path,
-                s.path,
-                s.status.as_ref().err().map(String::as_str).unwrap_or("")
-            );
-        }
         let fields: Vec<Field> = columns.iter().map(|c| Field::new(c.name(), node_type(c, &flat), false)).collect();
         let schema = Arc::new(Schema::new(fields));
         let clusters = clusters(&tree, &flat);

@@ -616,6 +616,13 @@ def _read_expected(branch, entries: int):
         raise _CannotRead(f"uproot: {_exc(e)}") from e
     if len(arr) != entries:
         raise _CannotRead(f"uproot read {len(arr)} entries, expected {entries}")
+    # References of split collections (Delphes' Track.Particle, Jet.Constituents): uproot gives
+    # records {ref} and {fName, fSize, refs}; we give the referenced fUniqueIDs themselves.
+    typename = _typename(branch)
+    if typename == "TRef[]":
+        arr = arr.ref
+    elif typename == "TRefArray[]":
+        arr = ak.values_astype(arr.refs, np.uint32)
     try:
         return ak.to_arrow(arr, extensionarray=False)
     except Exception as e:  # noqa: BLE001

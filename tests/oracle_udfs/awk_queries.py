@@ -311,30 +311,32 @@ def q_isolation(ev):
 
 
 def _hist_counts(x, lo, hi, nbins):
+    """Counts in [lo, hi) and the flow apart, as ROOT's TH1 and boost-histogram keep it."""
     x = np.asarray(x, dtype=F64)
     x = x[~np.isnan(x)]
-    x = np.clip(x, lo, hi)  # under/overflow into the edge bins (x == hi is in the last bin)
-    counts, edges = np.histogram(x, bins=nbins, range=(lo, hi))
-    return edges, counts
+    counts, edges = np.histogram(x[(x >= lo) & (x < hi)], bins=nbins, range=(lo, hi))
+    return edges, counts, int(np.sum(x < lo)), int(np.sum(x >= hi))
+
+
+def _hist(x, lo, hi, nbins):
+    edges, counts, under, over = _hist_counts(x, lo, hi, nbins)
+    return [{"edges": edges.tolist(), "counts": counts.tolist(), "underflow": under, "overflow": over}]
 
 
 def q_hist_agg(ev):
-    e1, c1 = _hist_counts(ak.to_numpy(ev.MET.pt), 0, 200, 20)
     lead = take_1based(ev.Muon, first_index_of_extreme(ev.Muon.pt, "max"))
-    lead_pt = ak.to_numpy(ak.drop_none(lead.pt))
-    e2, c2 = _hist_counts(lead_pt, 0, 100, 10)
-    e3, c3 = _hist_counts(ak.to_numpy(ak.flatten(ev.Jet.pt)), 20, 220, 8)
-    return {"h_met": [{"edges": e1.tolist(), "counts": c1.tolist()}],
-            "h_lead_mu": [{"edges": e2.tolist(), "counts": c2.tolist()}],
-            "h_jet": [{"edges": e3.tolist(), "counts": c3.tolist()}]}
+    return {"h_met": _hist(ak.to_numpy(ev.MET.pt), 0, 200, 20),
+            "h_lead_mu": _hist(ak.to_numpy(ak.drop_none(lead.pt)), 0, 100, 10),
+            "h_jet": _hist(ak.to_numpy(ak.flatten(ev.Jet.pt)), 20, 220, 8)}
 
 
 def q_hist_bin(ev):
     lo, hi, nb = 0.0, 200.0, 20
-    edges, counts = _hist_counts(ak.to_numpy(ev.MET.pt), lo, hi, nb)
-    centres = (edges[:-1] + edges[1:]) / 2
-    keep = counts > 0
-    return {"bin": centres[keep], "n": counts[keep]}
+    edges, counts, under, over = _hist_counts(ak.to_numpy(ev.MET.pt), lo, hi, nb)
+    centres = np.concatenate([[-np.inf], (edges[:-1] + edges[1:]) / 2, [np.inf]])
+    n = np.concatenate([[under], counts, [over]])
+    keep = n > 0
+    return {"bin": centres[keep], "n": n[keep]}
 
 
 def q_lists(ev):

@@ -46,6 +46,9 @@ import uproot  # noqa: E402
 SQL_QUERY = ("SELECT count(*), sum(MET_pt), sum(cardinality(Jet_pt)), "
              "sum(array_sum(Jet_pt)) FROM t")
 SQL_BRANCHES = ["MET_pt", "nJet", "Jet_pt"]  # what the query has to read
+# A query whose rows come out in entry order (hepfusion.preserve_order): the cost of keeping
+# that order is measured against DataFusion's first-come merge on the same 2 partitions.
+ORDER_QUERY = "SELECT MET_pt, Jet_pt FROM t WHERE nJet >= 2"
 META_FILE = Path("/work/shared/data/skhep-testdata/nanoAOD_2015_CMS_Open_Data_ttbar.root")
 TREE = "Events"
 
@@ -334,6 +337,20 @@ def main(argv=None) -> int:
             scaling[codec] = {f"sql_{parts}": run_sql_cores(binary, scaled_all[codec], parts, args) for parts in (2, 1)}
     results["scaling"] = {"scale": None if args.no_scale else args.scale, "codecs": scaling}
 
+    # ---- entry order: rows of a scan in file order vs as partitions finish, 2 cores
+    order = {}
+    if binary:
+        for codec in codecs:
+            path = make_nanoaod.ensure_files(args.dir, n, [codec], verbose=False)[codec]
+            log(f"== entry order: {path}")
+            order[codec] = {
+                name: run_root_bench(binary, ["sql", str(path), TREE, "--partitions", "2", "--threads", "2",
+                                              "--repeat", str(args.repeat), "--query", ORDER_QUERY,
+                                              "--set", f"hepfusion.preserve_order={flag}"], args.timeout)
+                for name, flag in (("ordered", "true"), ("unordered", "false"))
+            }
+    results["order"] = {"query": ORDER_QUERY, "codecs": order}
+
     report = render(results, codecs, binary)
     print(report)
     results["report"] = report
@@ -462,6 +479,21 @@ def render(results: dict, codecs, binary) -> str:
             checks.append((f"SQL on 2 cores >= {TARGET_SQL_SCALING}x the same SQL on 1 core ({codec}, {n * k} events)",
                            None if ratio is None else ratio >= TARGET_SQL_SCALING, fmt(ratio, ".2f", "x")))
         lines.append(table(["codec", "1 core", "2 cores", "1-core ev/s", "2-core ev/s", "2 / 1"], srows))
+        lines.append("")
+
+    order = results.get("order", {})
+    if order.get("codecs"):
+        lines.append(f"entry order ({order['query']}, 2 partitions on 2 threads; ordered = files and entries "
+                     "in file order, unordered = DataFusion's first-come merge):")
+        orows = []
+        for codec, r in order["codecs"].items():
+            to = r["ordered"]["seconds"] if _ok(r.get("ordered")) else None
+            tu = r["unordered"]["seconds"] if _ok(r.get("unordered")) else None
+            cost = to / tu - 1 if to and tu else None
+            orows.append([codec, fmt(to, ".3f", " s"), fmt(tu, ".3f", " s"), fmt(cost * 100 if cost is not None else None, "+.1f", " %")])
+            checks.append((f"entry order costs <= 5% ({codec})", None if cost is None else cost <= 0.05,
+                           fmt(cost * 100 if cost is not None else None, "+.1f", " %")))
+        lines.append(table(["codec", "ordered", "unordered", "cost"], orows))
         lines.append("")
 
     lines.append("targets:")

@@ -12,6 +12,7 @@ pub mod hist;
 pub mod lambda;
 pub mod list;
 pub mod metrics;
+pub mod options;
 pub mod physics;
 pub mod planning;
 pub mod sampling;
@@ -101,7 +102,11 @@ pub fn aggregate_functions() -> Vec<Arc<AggregateUDF>> {
 /// wants these functions needs.
 pub fn session_state(mut config: datafusion::prelude::SessionConfig) -> Result<datafusion::execution::SessionState> {
     config.options_mut().sql_parser.dialect = datafusion::config::Dialect::DuckDB;
+    if config.options().extensions.get::<options::HepfusionOptions>().is_none() {
+        config = config.with_option_extension(options::HepfusionOptions::default());
+    }
     let mut state = planning::with_planning_rules(datafusion::execution::SessionStateBuilder::new().with_config(config)).build();
+    list::memory::attach(&mut state);
     register_all(&mut state)?;
     Ok(state)
 }

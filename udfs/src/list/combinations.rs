@@ -11,11 +11,16 @@ use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields};
 use datafusion::common::{exec_err, internal_err, plan_err, Result, ScalarValue};
 use datafusion::logical_expr::{ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDFImpl};
 
+use super::memory::{bytes_per_element, choose, reserve, Output};
 use super::{element, list_type, Rows};
 use crate::scalar::{check_arity, scalar_common, scalar_function};
 
 /// The largest k accepted: beyond it the output explodes for any realistic list.
 const MAX_K: i64 = 8;
+
+/// Bytes per slot of a tuple besides the element: its 1-based index (i64) and the gather index
+/// (u32) it is built from.
+const TUPLE_OVERHEAD: u128 = 12;
 
 /// Struct fields `p1..pk` (the elements) then `i1..ik` (their 1-based indices).
 fn tuple_fields(elements: &[FieldRef]) -> Fields {
@@ -98,6 +103,14 @@ impl ScalarUDFImpl for Combinations {
             _ => return exec_err!("{}: argument 2 (k) must be an integer literal", Self::NAME),
         };
         let rows = Rows::new(Self::NAME, &args.args[0], n)?;
+        let call = format!("{}({}, {k})", Self::NAME, args.arg_fields[0].name());
+        let _memory = reserve(&args.config_options, Self::NAME, Output {
+            call: &call,
+            elements: rows.len.iter().map(|&m| choose(m, k)).sum(),
+            element_bytes: k as u128 * (bytes_per_element(&rows.values) + TUPLE_OVERHEAD),
+            rows: n,
+            advice: "filter the list first or lower k",
+        })?;
         let mut picks = vec![Vec::new(); k];
         let mut positions = vec![Vec::new(); k];
         let mut lengths = Vec::with_capacity(n);
@@ -153,6 +166,14 @@ impl ScalarUDFImpl for Cartesian {
         let a = Rows::new(Self::NAME, &args.args[0], n)?;
         let b = Rows::new(Self::NAME, &args.args[1], n)?;
         let nulls = NullBuffer::union(a.list.logical_nulls().as_ref(), b.list.logical_nulls().as_ref());
+        let call = format!("{}({}, {})", Self::NAME, args.arg_fields[0].name(), args.arg_fields[1].name());
+        let _memory = reserve(&args.config_options, Self::NAME, Output {
+            call: &call,
+            elements: (0..n).map(|row| a.len[row] as u128 * b.len[row] as u128).sum(),
+            element_bytes: bytes_per_element(&a.values) + bytes_per_element(&b.values) + 2 * TUPLE_OVERHEAD,
+            rows: n,
+            advice: "filter the lists first",
+        })?;
         let (mut pa, mut pb, mut ia, mut ib, mut lengths) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::with_capacity(n));
         for row in 0..n {
             if nulls.as_ref().is_some_and(|x| x.is_null(row)) {

@@ -6,6 +6,7 @@
 pub mod cardinality;
 pub mod combinations;
 pub mod concat_struct;
+pub mod memory;
 pub mod reshape;
 pub mod sum;
 

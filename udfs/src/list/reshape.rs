@@ -10,6 +10,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Int64Type};
 use datafusion::common::{exec_err, plan_err, Result, ScalarValue};
 use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl};
 
+use super::memory::{bytes_per_element, reserve, Output};
 use super::{element, list_type, Rows};
 use crate::scalar::{check_arity, scalar_common, scalar_function};
 
@@ -107,13 +108,23 @@ impl ScalarUDFImpl for ArrayPad {
         let list = Rows::new(Self::NAME, &args.args[0], n)?;
         let want = ints(&args.args[1], n)?;
         let fill = args.args[2].to_array(n)?;
+        let target = |row: usize| if list.list.is_valid(row) && want.is_valid(row) { want.value(row).max(0) as usize } else { list.len[row] };
+        let call = format!("{}({}, ...)", Self::NAME, args.arg_fields[0].name());
+        let _memory = reserve(&args.config_options, Self::NAME, Output {
+            call: &call,
+            elements: (0..n).map(|row| list.len[row].max(target(row)) as u128).sum(),
+            // The gathered element and its gather index (an Option<u32>).
+            element_bytes: bytes_per_element(&list.values).max(bytes_per_element(&fill)) + 8,
+            rows: n,
+            advice: "pad to a smaller length",
+        })?;
         let combined = concat(&[list.values.as_ref(), fill.as_ref()])?;
         let base = list.values.len();
         let (mut out, mut lengths) = (Vec::new(), Vec::with_capacity(n));
         for row in 0..n {
             let m = list.len[row];
             out.extend((list.start[row]..list.start[row] + m).map(|i| Some(i as u32)));
-            let target = if list.list.is_valid(row) && want.is_valid(row) { want.value(row).max(0) as usize } else { m };
+            let target = target(row);
             out.extend(std::iter::repeat_n(Some((base + row) as u32), target.saturating_sub(m)));
             lengths.push(m.max(target));
         }

@@ -1,7 +1,8 @@
 //! Optimizer rules that are safe with lambdas and deep expressions, one that makes scans
-//! read only the struct fields a query uses ([`PruneStructFields`], in `struct_pruning`), and
-//! one that makes files written from several partitions reproducible ([`DeterministicSinkInput`],
-//! in `sink_order`).
+//! read only the struct fields a query uses ([`PruneStructFields`], in `struct_pruning`), one
+//! that keeps results in the order of their input ([`PreserveEntryOrder`], in `entry_order`),
+//! and one that makes files written from several partitions reproducible where the input
+//! order cannot be kept ([`DeterministicSinkInput`], in `sink_order`).
 //!
 //! Physical: DataFusion 55 numbers a lambda parameter after the columns of the schema the
 //! lambda was planned against, but the rules that move expressions to another schema (pushing
@@ -37,10 +38,12 @@ use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::projection::{try_embed_projection, ProjectionExec};
 use datafusion::physical_plan::{ExecutionPlan, PhysicalExpr};
 
+mod entry_order;
 mod narrowed_table;
 mod sink_order;
 mod struct_pruning;
 
+pub use entry_order::{InOrderMergeExec, PreserveEntryOrder, SplitMemoryInOrder};
 pub use sink_order::{DeterministicSinkInput, InTurnMergeExec};
 pub use struct_pruning::PruneStructFields;
 
@@ -126,7 +129,8 @@ fn has_logical_lambda(plan: &LogicalPlan) -> Result<bool> {
 
 /// DataFusion's default physical optimizer rules, with the schema-moving ones made to skip
 /// plans with lambdas, [`ProjectionsIntoLambdaFilters`] after the last projection pushdown, and
-/// [`DeterministicSinkInput`] before the final sanity check.
+/// [`SplitMemoryInOrder`] before `EnsureRequirements`, and [`PreserveEntryOrder`] and
+/// [`DeterministicSinkInput`] (for what the first leaves) before the final sanity check.
 pub fn physical_optimizer_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
     let mut rules: Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> = PhysicalOptimizer::new()
         .rules
@@ -141,8 +145,11 @@ pub fn physical_optimizer_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + 
         .collect();
     let last_pushdown = rules.iter().rposition(|r| r.name().starts_with("ProjectionPushdown")).map_or(rules.len(), |i| i + 1);
     rules.insert(last_pushdown, Arc::new(ProjectionsIntoLambdaFilters));
+    let distribution = rules.iter().position(|r| r.name() == "EnsureRequirements").unwrap_or(0);
+    rules.insert(distribution, Arc::new(SplitMemoryInOrder));
     let sanity_check = rules.iter().position(|r| r.name() == "SanityCheckPlan").unwrap_or(rules.len());
-    rules.insert(sanity_check, Arc::new(DeterministicSinkInput));
+    rules.insert(sanity_check, Arc::new(PreserveEntryOrder));
+    rules.insert(sanity_check + 1, Arc::new(DeterministicSinkInput));
     rules
 }
 

@@ -32,9 +32,8 @@ use datafusion::physical_plan::coalesce_partitions::CoalescePartitionsExec;
 use datafusion::physical_plan::execution_plan::{CardinalityEffect, ChildrenPropertiesMode, EvaluationType, ReplaceChildrenOptions, SchedulingType};
 use datafusion::physical_plan::repartition::RepartitionExec;
 use datafusion::physical_plan::union::InterleaveExec;
-use datafusion::physical_plan::stream::RecordBatchReceiverStream;
 use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, ExecutionPlanProperties, Partitioning, PhysicalExpr, PlanProperties};
-use futures::{Stream, StreamExt};
+use futures::Stream;
 
 /// How many batches each partition may produce before the sink has taken them: enough for the
 /// partitions to keep the cores busy while the sink waits on a slower one, few enough that
@@ -173,33 +172,7 @@ impl ExecutionPlan for InTurnMergeExec {
         if partition != 0 {
             return internal_err!("InTurnMergeExec has one partition, not {partition}");
         }
-        // One task and channel per partition (DataFusion's receiver stream: a panic in a
-        // partition reaches the sink, dropping the stream cancels the tasks).
-        let inputs = (0..self.input.output_partitioning().partition_count())
-            .map(|p| {
-                let mut builder = RecordBatchReceiverStream::builder(self.schema(), AHEAD);
-                let (tx, input, context) = (builder.tx(), Arc::clone(&self.input), Arc::clone(&context));
-                builder.spawn(async move {
-                    let mut stream = match input.execute(p, context) {
-                        Ok(stream) => stream,
-                        Err(e) => {
-                            // A failed send means the merge was dropped: nobody to tell.
-                            tx.send(Err(e)).await.ok();
-                            return Ok(());
-                        }
-                    };
-                    drop(input);
-                    while let Some(item) = stream.next().await {
-                        let failed = item.is_err();
-                        if tx.send(item).await.is_err() || failed {
-                            break;
-                        }
-                    }
-                    Ok(())
-                });
-                Some(builder.build())
-            })
-            .collect();
+        let inputs = (0..self.input.output_partitioning().partition_count()).map(|p| Some(super::entry_order::start(&self.input, p, &context, AHEAD))).collect();
         Ok(Box::pin(InTurn { schema: self.schema(), inputs, next: 0 }))
     }
 }
@@ -304,7 +277,11 @@ mod tests {
     #[tokio::test]
     async fn a_copy_from_several_partitions_writes_the_same_file_every_time() {
         let (schema, parts) = partitions();
-        let state = crate::session_state(SessionConfig::new().with_target_partitions(3)).unwrap();
+        // What PreserveEntryOrder leaves to this rule: with the input order kept, the merge
+        // is an InOrderMergeExec (see entry_order).
+        let mut config = SessionConfig::new().with_target_partitions(3).with_option_extension(crate::options::HepfusionOptions::default());
+        config.options_mut().set("hepfusion.preserve_order", "false").unwrap();
+        let state = crate::session_state(config).unwrap();
         let ctx = SessionContext::new_with_state(state);
         ctx.register_table("t", Arc::new(MemTable::try_new(schema, parts).unwrap())).unwrap();
         let dir = std::env::temp_dir().join(format!("hepfusion-sink-order-{}", std::process::id()));
