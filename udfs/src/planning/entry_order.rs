@@ -289,14 +289,8 @@ pub struct InOrderMergeExec {
 
 impl InOrderMergeExec {
     pub fn new(input: Arc<dyn ExecutionPlan>, fetch: Option<usize>, window: usize) -> Self {
-        // The partitions' own orderings (a sorted column) need not hold across them.
-        let mut eq = input.equivalence_properties().clone();
-        eq.clear_orderings();
-        eq.clear_per_partition_constants();
-        let properties = PlanProperties::new(eq, Partitioning::UnknownPartitioning(1), input.pipeline_behavior(), input.boundedness())
-            .with_evaluation_type(EvaluationType::Eager)
-            .with_scheduling_type(SchedulingType::Cooperative);
-        Self { input, fetch, window: window.max(1), properties: Arc::new(properties) }
+        let properties = merged_properties(&input);
+        Self { input, fetch, window: window.max(1), properties }
     }
 }
 
@@ -370,6 +364,19 @@ impl ExecutionPlan for InOrderMergeExec {
             remaining: self.fetch,
         }))
     }
+}
+
+/// The properties of one stream merged from `input`'s partitions, by [`InOrderMergeExec`] or
+/// `InTurnMergeExec`: as `CoalescePartitionsExec`'s, the partitions' own orderings (a sorted
+/// column) do not hold across them.
+pub(super) fn merged_properties(input: &Arc<dyn ExecutionPlan>) -> Arc<PlanProperties> {
+    let mut eq = input.equivalence_properties().clone();
+    eq.clear_orderings();
+    eq.clear_per_partition_constants();
+    let properties = PlanProperties::new(eq, Partitioning::UnknownPartitioning(1), input.pipeline_behavior(), input.boundedness())
+        .with_evaluation_type(EvaluationType::Eager)
+        .with_scheduling_type(SchedulingType::Cooperative);
+    Arc::new(properties)
 }
 
 /// Runs partition `p` of `input` as a task of its own, into a channel of `ahead` batches

@@ -29,10 +29,10 @@ use datafusion::datasource::source::DataSourceExec;
 use datafusion::execution::{RecordBatchStream, SendableRecordBatchStream, TaskContext};
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::coalesce_partitions::CoalescePartitionsExec;
-use datafusion::physical_plan::execution_plan::{CardinalityEffect, ChildrenPropertiesMode, EvaluationType, ReplaceChildrenOptions, SchedulingType};
+use datafusion::physical_plan::execution_plan::{CardinalityEffect, ChildrenPropertiesMode, ReplaceChildrenOptions};
 use datafusion::physical_plan::repartition::RepartitionExec;
 use datafusion::physical_plan::union::InterleaveExec;
-use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, ExecutionPlanProperties, Partitioning, PhysicalExpr, PlanProperties};
+use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, ExecutionPlanProperties, PhysicalExpr, PlanProperties};
 use futures::Stream;
 
 /// How many batches each partition may produce before the sink has taken them: enough for the
@@ -110,14 +110,8 @@ pub struct InTurnMergeExec {
 
 impl InTurnMergeExec {
     pub fn new(input: Arc<dyn ExecutionPlan>) -> Self {
-        // As `CoalescePartitionsExec`: the partitions' orderings do not survive the merge.
-        let mut eq = input.equivalence_properties().clone();
-        eq.clear_orderings();
-        eq.clear_per_partition_constants();
-        let properties = PlanProperties::new(eq, Partitioning::UnknownPartitioning(1), input.pipeline_behavior(), input.boundedness())
-            .with_evaluation_type(EvaluationType::Eager)
-            .with_scheduling_type(SchedulingType::Cooperative);
-        Self { input, properties: Arc::new(properties) }
+        let properties = super::entry_order::merged_properties(&input);
+        Self { input, properties }
     }
 }
 
