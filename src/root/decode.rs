@@ -575,11 +575,12 @@ impl ColumnBuilder {
         let arr = match &self.interp.layout {
             Layout::Fixed { dims } => wrap_fixed(self.values.finish(), dims)?,
             Layout::Jagged { inner, .. } => list(self.offsets, wrap_fixed(self.values.finish(), inner)?)?,
-            Layout::TObjectBits | Layout::Ref if self.interp.in_collection => list(self.offsets, self.values.finish())?,
-            Layout::Ref => self.values.finish(),
+            Layout::TObjectBits if self.interp.in_collection => list(self.offsets, self.values.finish())?,
+            // References are read only as members of collections (see `interpret`).
+            Layout::Ref => list(self.offsets, self.values.finish())?,
             Layout::RefArray => {
-                let refs = list(self.levels[0].clone(), self.values.finish())?;
-                if self.interp.in_collection { list(self.offsets, refs)? } else { refs }
+                let per_element = self.levels.into_iter().next().unwrap_or_else(|| vec![0]);
+                list(self.offsets, list(per_element, self.values.finish())?)?
             }
             Layout::TObjectBits => self.values.finish(),
             Layout::String { .. } => self.strings.finish()?,

@@ -106,7 +106,7 @@ impl ScalarUDFImpl for Combinations {
         let call = format!("{}({}, {k})", Self::NAME, args.arg_fields[0].name());
         let _memory = reserve(&args.config_options, Self::NAME, Output {
             call: &call,
-            elements: rows.len.iter().map(|&m| choose(m, k)).sum(),
+            elements: rows.len.iter().fold(0u128, |total, &m| total.saturating_add(choose(m, k))),
             element_bytes: k as u128 * (bytes_per_element(&rows.values) + TUPLE_OVERHEAD),
             rows: n,
             advice: "filter the list first or lower k",

@@ -203,9 +203,6 @@ fn in_entry_order(plan: &Arc<dyn ExecutionPlan>, config: &ConfigOptions) -> Resu
     if !(keeps_partition_order(plan) || plan.is::<UnionExec>()) {
         return Ok(None);
     }
-    if plan.children().is_empty() {
-        return Ok(None);
-    }
     // A union's partitions are its inputs' partitions, one input after the other.
     let mut children = Vec::with_capacity(plan.children().len());
     for child in plan.children() {
@@ -227,15 +224,11 @@ fn chunked(files: &FileScanConfig, config: &ConfigOptions) -> Option<FileScanCon
     if !SPLITTABLE.contains(&files.file_source().file_type()) || files.output_partitioning.is_some() {
         return None;
     }
-    let mut whole: Vec<PartitionedFile> = Vec::new();
-    for file in files.file_groups.iter().flat_map(|g| g.iter()) {
-        if !whole.iter().any(|w| w.object_meta.location == file.object_meta.location) {
-            let mut file = file.clone();
-            file.range = None;
-            whole.push(file);
-        }
-    }
+    // Each file once, whole (DataFusion may have cut it into ranges already), in path order.
+    let mut whole: Vec<PartitionedFile> = files.file_groups.iter().flat_map(|g| g.iter()).cloned().collect();
     whole.sort_by(|a, b| a.object_meta.location.as_ref().cmp(b.object_meta.location.as_ref()));
+    whole.dedup_by(|a, b| a.object_meta.location == b.object_meta.location);
+    whole.iter_mut().for_each(|f| f.range = None);
     let total: u64 = whole.iter().map(|f| f.object_meta.size).sum();
     let chunk = chunk_bytes(total, config);
     // Large files are cut into parts of at most `chunk` bytes; consecutive parts and small
