@@ -10,7 +10,7 @@ use datafusion::error::Result;
 use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use datafusion::execution::registry::FunctionRegistry;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
-use datafusion::execution::{SessionState, SessionStateBuilder};
+use datafusion::execution::{SessionState, SessionStateBuilder, SessionStateDefaults};
 use datafusion::logical_expr::ScalarUDF;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
@@ -63,7 +63,11 @@ fn hepfusion_state(builder: SessionStateBuilder) -> Result<SessionState> {
         let pool = TrackConsumersPool::new(FairSpillPool::new(limit), NonZeroUsize::MIN.saturating_add(4));
         runtime = runtime.with_memory_pool(Arc::new(pool));
     }
-    let table_functions = table_functions().into_iter().map(|(name, f)| (name.to_string(), Arc::new(TableFunction::new(name.to_string(), f))));
+    // DataFusion's own (`generate_series`, `range`) and ours: the builder takes the whole set.
+    let table_functions = SessionStateDefaults::default_table_functions()
+        .into_iter()
+        .map(|f| (f.name().to_string(), f))
+        .chain(table_functions().into_iter().map(|(name, f)| (name.to_string(), Arc::new(TableFunction::new(name.to_string(), f)))));
     let mut state = hepfusion_udfs::planning::with_planning_rules(builder.with_runtime_env(runtime.build_arc()?))
         .with_table_factory("ROOT".into(), Arc::new(RootTableFactory))
         .with_table_functions(table_functions.collect())

@@ -3,7 +3,7 @@
 use crate::output::Format;
 use hepfusion::script_vars::Vars;
 
-pub const USAGE: &str = "usage: hepfusion [-v NAME=VALUE]... [-f FILE.sql]... [-c SQL]... [--format table|csv|tsv|json|ndjson] [--maxrows N] [-q]
+pub const USAGE: &str = "usage: hepfusion [-v NAME=VALUE]... [-f FILE.sql]... [-c SQL]... [--format table|csv|tsv|json|ndjson] [--maxrows N] [-q] [--version]
 
   (no -f/-c)     interactive shell; statements end with ';', \\? lists meta-commands
   -f, --file     run an SQL script (repeatable, run in order)
@@ -11,7 +11,10 @@ pub const USAGE: &str = "usage: hepfusion [-v NAME=VALUE]... [-f FILE.sql]... [-
   -v, --var      set a variable: ${NAME} in the SQL becomes VALUE (${NAME:-default} if unset)
   --format       output format (default: table)
   --maxrows N    rows shown per result in table format (default: 40 interactive, all otherwise)
-  -q, --quiet    no row counts, timings or warnings (SET hepfusion.warnings = false)";
+  -q, --quiet    no row counts, timings or warnings (SET hepfusion.warnings = false)
+  -V, --version  print the version and exit
+
+Ctrl-C cancels the running statement (and ends -c/-f with exit code 130).";
 
 #[derive(Debug)]
 pub struct Args {
@@ -22,11 +25,12 @@ pub struct Args {
     pub maxrows: Option<usize>,
     pub quiet: bool,
     pub help: bool,
+    pub version: bool,
 }
 
 impl Args {
     pub fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
-        let mut a = Args { files: vec![], commands: vec![], vars: Vars::default(), format: Format::Table, maxrows: None, quiet: false, help: false };
+        let mut a = Args { files: vec![], commands: vec![], vars: Vars::default(), format: Format::Table, maxrows: None, quiet: false, help: false, version: false };
         while let Some(arg) = it.next() {
             let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
             match arg.as_str() {
@@ -40,6 +44,7 @@ impl Args {
                 }
                 "-q" | "--quiet" => a.quiet = true,
                 "-h" | "--help" => a.help = true,
+                "-V" | "--version" => a.version = true,
                 other => return Err(format!("unknown argument '{other}'")),
             }
         }

@@ -5,12 +5,16 @@
 //! hepfusion -f a.sql -f b.sql     run script files in order
 //! hepfusion -c "SELECT ..."       run statements given on the command line
 //! hepfusion -v out=dir -f a.sql   ${out} in the scripts becomes dir
-//! options: --format table|csv|tsv|json|ndjson   --maxrows N   -q (quiet)
+//! options: --format table|csv|tsv|json|ndjson   --maxrows N   -q (quiet)   --version
 //! ```
 
 mod args;
+mod complete;
+mod describe;
+mod interrupt;
 mod logger;
 mod output;
+mod progress;
 mod repl;
 mod run;
 
@@ -20,10 +24,18 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Exit code after Ctrl-C, as shells give a command that SIGINT ended.
+const INTERRUPTED: u8 = 130;
+
 fn main() -> ExitCode {
     hepfusion::process::without_transparent_huge_pages();
     match hepfusion::process::runtime_builder().build() {
-        Ok(runtime) => runtime.block_on(run()),
+        Ok(runtime) => {
+            let code = runtime.block_on(run());
+            // Cancelled work stops at its next yield; do not wait on it longer than that.
+            runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+            code
+        }
         Err(e) => {
             eprintln!("hepfusion: cannot start the runtime: {e}");
             ExitCode::FAILURE
@@ -44,6 +56,17 @@ async fn run() -> ExitCode {
         println!("{}", args::USAGE);
         return ExitCode::SUCCESS;
     }
+    if args.version {
+        println!("hepfusion {} (DataFusion {})", env!("CARGO_PKG_VERSION"), datafusion::DATAFUSION_VERSION);
+        return ExitCode::SUCCESS;
+    }
+    let interrupts = match interrupt::Interrupts::listen() {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("hepfusion: cannot listen for Ctrl-C: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let mut config = hepfusion::session_config();
     if args.quiet {
         config.options_mut().extensions.get_mut::<hepfusion_udfs::options::HepfusionOptions>().into_iter().for_each(|o| o.warnings = false);
@@ -57,7 +80,7 @@ async fn run() -> ExitCode {
     };
     let mut printer = output::Printer::new(args.format, args.maxrows, args.quiet);
     if args.commands.is_empty() && args.files.is_empty() {
-        return match repl::run(&ctx, &mut printer).await {
+        return match repl::run(&ctx, &mut printer, &interrupts).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("hepfusion: {e}");
@@ -80,9 +103,8 @@ async fn run() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        if let Err(e) = run::run_script(&ctx, &sql, &mut printer).await {
-            eprintln!("Error in {f}: {e}");
-            return ExitCode::FAILURE;
+        if let Err(stop) = run::run_script(&ctx, &sql, &printer, &interrupts).await {
+            return failed(&format!(" in {f}"), stop);
         }
     }
     for c in &args.commands {
@@ -93,10 +115,23 @@ async fn run() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        if let Err(e) = run::run_script(&ctx, &sql, &mut printer).await {
-            eprintln!("Error: {e}");
-            return ExitCode::FAILURE;
+        if let Err(stop) = run::run_script(&ctx, &sql, &printer, &interrupts).await {
+            return failed("", stop);
         }
     }
     ExitCode::SUCCESS
+}
+
+/// The exit of a `-c`/`-f` run that stopped: an error (1) or Ctrl-C (130).
+fn failed(place: &str, stop: run::Stop) -> ExitCode {
+    match stop {
+        run::Stop::Cancelled => {
+            eprintln!("cancelled{place}");
+            ExitCode::from(INTERRUPTED)
+        }
+        run::Stop::Error(e) => {
+            eprintln!("Error{place}: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -1,96 +1,167 @@
-//! The interactive shell: line editing and history, statements over several lines, and a few
-//! meta-commands. An error is printed and the shell goes on.
+//! The interactive shell: line editing, tab completion and history (saved as each statement
+//! runs), statements over several lines, and a few meta-commands. An error or a Ctrl-C
+//! ends the statement, never the shell; Ctrl-C twice at an empty prompt (or Ctrl-D, `\q`,
+//! `exit`, `quit`, `.quit`) leaves it.
 
-use datafusion::error::Result;
+use datafusion::error::{DataFusionError, Result};
 use datafusion::prelude::SessionContext;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use rustyline::config::{CompletionType, Config};
 use rustyline::error::ReadlineError;
-use rustyline::DefaultEditor;
+use rustyline::history::DefaultHistory;
+use rustyline::{Cmd, ConditionalEventHandler, Editor, Event, EventContext, EventHandler, KeyEvent, RepeatCount};
 
+use crate::complete::{Names, ShellHelper};
+use crate::interrupt::Interrupts;
 use crate::output::{Format, Printer};
-use crate::run::run_script;
+use crate::run::{run_script, Stop};
 
-const HELP: &str = "\\q              quit
-\\?              this help
-\\d              list tables
-\\d NAME         describe a table
-\\format FORMAT  table, csv, tsv, json or ndjson
-\\maxrows N      rows shown per result (0: all)
-Statements end with ';' and may span lines.";
+const HELP: &str = "\\q                  quit (also Ctrl-D, exit, quit, .quit, Ctrl-C twice)
+\\?                  this help
+\\d                  list tables
+\\d TABLE            every column of a table and its type
+\\root FILE [TREE]   what a ROOT file holds: directories, trees, branches, sizes, types
+\\format FORMAT      table, csv, tsv, json or ndjson
+\\maxrows N          rows a table shows, the first and last half (0: all)
+\\timing [on|off]    show the time each statement takes
+Statements end with ';' and may span lines. Ctrl-C cancels a running statement.
+Tab completes keywords, tables, columns, functions, commands, and file paths in quotes.";
 
 fn history_path() -> Option<std::path::PathBuf> {
     std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".hepfusion_history"))
 }
 
-pub async fn run(ctx: &SessionContext, printer: &mut Printer) -> Result<()> {
+pub async fn run(ctx: &SessionContext, printer: &mut Printer, interrupts: &Interrupts) -> Result<()> {
     if printer.maxrows.is_none() {
         printer.maxrows = Some(40);
     }
-    let mut rl = DefaultEditor::new().map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?;
+    let config = Config::builder().completion_type(CompletionType::List).auto_add_history(false).build();
+    let mut rl: Editor<ShellHelper, DefaultHistory> = Editor::with_config(config).map_err(|e| DataFusionError::External(Box::new(e)))?;
+    rl.set_helper(Some(ShellHelper { names: Names::read(ctx).await }));
+    let line_was_empty = Arc::new(AtomicBool::new(true));
+    rl.bind_sequence(KeyEvent::ctrl('C'), EventHandler::Conditional(Box::new(NoteEmptyLine(line_was_empty.clone()))));
     let history = history_path();
     if let Some(h) = &history {
         let _ = rl.load_history(h);
     }
     println!("hepfusion {} — SQL over ROOT files. \\? for help, \\q to quit.", env!("CARGO_PKG_VERSION"));
     let mut buffer = String::new();
+    let mut interrupted_at_prompt = false;
     loop {
         let prompt = if buffer.is_empty() { "hepfusion> " } else { "       ..> " };
-        match rl.readline(prompt) {
-            Ok(line) => {
-                let trimmed = line.trim();
-                if buffer.is_empty() && trimmed.starts_with('\\') {
-                    let _ = rl.add_history_entry(trimmed);
-                    if !meta(ctx, trimmed, printer).await {
-                        break;
-                    }
-                    continue;
+        let line = match rl.readline(prompt) {
+            Ok(line) => line,
+            Err(ReadlineError::Interrupted) => {
+                let idle = buffer.is_empty() && line_was_empty.load(Ordering::SeqCst);
+                if idle && interrupted_at_prompt {
+                    break;
                 }
-                if !buffer.is_empty() {
-                    buffer.push('\n');
+                if idle {
+                    eprintln!("(Ctrl-C again to quit, or \\q)");
                 }
-                buffer.push_str(&line);
-                if trimmed.ends_with(';') {
-                    let _ = rl.add_history_entry(buffer.as_str());
-                    if let Err(e) = run_script(ctx, &buffer, printer).await {
-                        eprintln!("Error: {e}");
-                    }
-                    buffer.clear();
-                }
+                interrupted_at_prompt = idle;
+                buffer.clear();
+                continue;
             }
-            Err(ReadlineError::Interrupted) => buffer.clear(),
             Err(ReadlineError::Eof) => break,
             Err(e) => {
                 eprintln!("hepfusion: {e}");
                 break;
             }
+        };
+        interrupted_at_prompt = false;
+        let trimmed = line.trim();
+        if buffer.is_empty() && is_quit(trimmed) {
+            remember(&mut rl, history.as_deref(), trimmed);
+            break;
         }
-    }
-    if let Some(h) = &history {
-        let _ = rl.save_history(h);
+        if buffer.is_empty() && trimmed.starts_with('\\') {
+            remember(&mut rl, history.as_deref(), trimmed);
+            if !meta(ctx, trimmed, printer, interrupts).await {
+                break;
+            }
+            continue;
+        }
+        if !buffer.is_empty() {
+            buffer.push('\n');
+        }
+        buffer.push_str(&line);
+        if trimmed.ends_with(';') {
+            remember(&mut rl, history.as_deref(), &buffer);
+            report(run_script(ctx, &buffer, printer, interrupts).await);
+            buffer.clear();
+            if let Some(h) = rl.helper_mut() {
+                h.names = Names::read(ctx).await;
+            }
+        }
     }
     Ok(())
 }
 
+/// Notes whether the line was empty when Ctrl-C was pressed (the editor's interrupt does not
+/// say), then lets the editor interrupt as usual: Ctrl-C on typed text clears it, on an
+/// empty prompt it counts towards quitting.
+struct NoteEmptyLine(Arc<AtomicBool>);
+
+impl ConditionalEventHandler for NoteEmptyLine {
+    fn handle(&self, _: &Event, _: RepeatCount, _: bool, ctx: &EventContext) -> Option<Cmd> {
+        self.0.store(ctx.line().is_empty(), Ordering::SeqCst);
+        None
+    }
+}
+
+fn is_quit(line: &str) -> bool {
+    matches!(line.trim_end_matches(';').to_ascii_lowercase().as_str(), "exit" | "quit" | ".quit" | ".exit")
+}
+
+/// Adds an entry to the history and appends it to the history file at once, so that a shell
+/// that is killed keeps what was typed.
+fn remember(rl: &mut Editor<ShellHelper, DefaultHistory>, file: Option<&std::path::Path>, entry: &str) {
+    let _ = rl.add_history_entry(entry);
+    if let Some(f) = file {
+        let _ = rl.append_history(f);
+    }
+}
+
+fn report(result: Result<(), Stop>) {
+    match result {
+        Ok(()) => {}
+        Err(Stop::Cancelled) => eprintln!("cancelled"),
+        Err(Stop::Error(e)) => eprintln!("Error: {e}"),
+    }
+}
+
 /// Runs a meta-command; false means quit.
-async fn meta(ctx: &SessionContext, cmd: &str, printer: &mut Printer) -> bool {
+async fn meta(ctx: &SessionContext, cmd: &str, printer: &mut Printer, interrupts: &Interrupts) -> bool {
     let mut parts = cmd.split_whitespace();
     let name = parts.next().unwrap_or("");
-    let arg = parts.next();
-    let sql = match (name, arg) {
-        ("\\q", _) | ("\\quit", _) => return false,
-        ("\\?", _) | ("\\h", _) | ("\\help", _) => {
+    let args: Vec<&str> = parts.collect();
+    let sql = match (name, args.as_slice()) {
+        ("\\q" | "\\quit", _) => return false,
+        ("\\?" | "\\h" | "\\help", _) => {
             println!("{HELP}");
             return true;
         }
-        ("\\d", None) => "SHOW TABLES".to_string(),
-        ("\\d", Some(t)) => format!("DESCRIBE {t}"),
-        ("\\format", Some(f)) => {
+        ("\\d", []) => "SHOW TABLES".to_string(),
+        ("\\d", [table]) => {
+            match crate::describe::describe(ctx, table).await {
+                Ok(text) => print!("{text}"),
+                Err(e) => eprintln!("Error: {e}"),
+            }
+            return true;
+        }
+        ("\\root", [file]) => format!("SELECT * FROM root_ls({})", quote(file)),
+        ("\\root", [file, tree]) => format!("SELECT * FROM root_ls({}, {})", quote(file), quote(tree)),
+        ("\\format", [f]) => {
             match f.parse::<Format>() {
                 Ok(f) => printer.format = f,
                 Err(e) => eprintln!("Error: {e}"),
             }
             return true;
         }
-        ("\\maxrows", Some(n)) => {
+        ("\\maxrows", [n]) => {
             match n.parse::<usize>() {
                 Ok(0) => printer.maxrows = None,
                 Ok(n) => printer.maxrows = Some(n),
@@ -98,13 +169,25 @@ async fn meta(ctx: &SessionContext, cmd: &str, printer: &mut Printer) -> bool {
             }
             return true;
         }
+        ("\\timing", []) => {
+            printer.timing = !printer.timing;
+            eprintln!("timing {}", if printer.timing { "on" } else { "off" });
+            return true;
+        }
+        ("\\timing", ["on" | "off"]) => {
+            printer.timing = args[0] == "on";
+            return true;
+        }
         _ => {
-            eprintln!("Error: unknown command {cmd}; \\? lists the commands");
+            eprintln!("Error: unknown command or arguments: {cmd}; \\? lists the commands");
             return true;
         }
     };
-    if let Err(e) = run_script(ctx, &sql, printer).await {
-        eprintln!("Error: {e}");
-    }
+    report(run_script(ctx, &sql, printer, interrupts).await);
     true
+}
+
+/// An SQL string literal of a file or tree name given bare or in quotes.
+fn quote(s: &str) -> String {
+    format!("'{}'", s.trim_matches('\'').replace('\'', "''"))
 }

@@ -1,35 +1,84 @@
 //! Running SQL text: split into statements by the SQL parser (not by ';' in strings), plan
-//! and execute each in order, print results. Ctrl-C cancels the running statement.
+//! and execute each in order, print results as they stream. Ctrl-C cancels the running
+//! statement (see `interrupt`).
 
 use std::time::Instant;
 
 use datafusion::error::{DataFusionError, Result};
+use datafusion::physical_plan::execute_stream;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::Statement as DFStatement;
 use datafusion::sql::sqlparser::ast::Statement as SqlStatement;
+use futures::StreamExt;
 
+use crate::interrupt::{Interrupted, Interrupts};
 use crate::output::Printer;
+use crate::progress::Progress;
 
-/// Runs every statement of `sql`; stops at the first error.
-pub async fn run_script(ctx: &SessionContext, sql: &str, printer: &mut Printer) -> Result<()> {
+/// Why a script stopped.
+#[derive(Debug)]
+pub enum Stop {
+    Error(DataFusionError),
+    /// Ctrl-C: the running statement was cancelled.
+    Cancelled,
+}
+
+impl From<DataFusionError> for Stop {
+    fn from(e: DataFusionError) -> Self {
+        Stop::Error(e)
+    }
+}
+
+impl std::fmt::Display for Stop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Stop::Error(e) => write!(f, "{e}"),
+            Stop::Cancelled => write!(f, "cancelled (Ctrl-C)"),
+        }
+    }
+}
+
+/// Runs every statement of `sql`; stops at the first error or Ctrl-C.
+pub async fn run_script(ctx: &SessionContext, sql: &str, printer: &Printer, interrupts: &Interrupts) -> Result<(), Stop> {
     let statements = hepfusion_udfs::sql::parse_statements(ctx, sql)?;
     for (i, stmt) in statements.into_iter().enumerate() {
-        let start = Instant::now();
         let what = format!("statement {} ({})", i + 1, abbreviate(&stmt.to_string(), 240));
-        let command = writes_rows(&stmt);
-        let fut = async {
-            hepfusion_udfs::sql::run_statement(ctx, stmt).await?.collect().await
-        };
-        let batches = tokio::select! {
-            r = fut => r.map_err(|e| e.context(what))?,
-            _ = tokio::signal::ctrl_c() => return Err(DataFusionError::Execution("cancelled".into())),
-        };
-        match command {
-            Some(command) => printer.print_command(command, &batches, start.elapsed()),
-            None => printer.print(&batches, start.elapsed())?,
+        match interrupts.race(run_statement(ctx, stmt, printer)).await {
+            Ok(result) => result.map_err(|e| e.context(what))?,
+            Err(Interrupted) => return Err(Stop::Cancelled),
         }
     }
     Ok(())
+}
+
+async fn run_statement(ctx: &SessionContext, stmt: DFStatement, printer: &Printer) -> Result<()> {
+    let start = Instant::now();
+    let command = writes_rows(&stmt);
+    let df = hepfusion_udfs::sql::run_statement(ctx, stmt).await?;
+    let task_ctx = df.task_ctx();
+    let plan = df.create_physical_plan().await?;
+    let mut progress = Progress::watch(plan.clone(), start);
+    let mut stream = execute_stream(plan, std::sync::Arc::new(task_ctx))?;
+    if let Some(command) = command {
+        let mut batches = vec![];
+        while let Some(b) = stream.next().await {
+            batches.push(b?);
+        }
+        drop(progress);
+        printer.print_command(command, &batches, start.elapsed());
+        return Ok(());
+    }
+    let mut output = printer.begin();
+    while let Some(b) = stream.next().await {
+        let b = b?;
+        if printer.streams() {
+            // Rows printed as they come: the progress line must not be drawn over them.
+            progress.stop();
+        }
+        output.push(&b)?;
+    }
+    drop(progress);
+    printer.finish(output, start.elapsed())
 }
 
 /// The name of a statement that writes rows and returns only their count.

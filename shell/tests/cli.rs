@@ -71,3 +71,52 @@ fn a_query_whose_lists_outgrow_the_memory_limit_is_an_error_not_a_crash() {
     assert_eq!(out.status.code(), Some(1), "exited by itself with an error, not killed: {err}");
     assert!(err.contains("array_pad(Jet, ...) would produce") && err.contains("HEPFUSION_MEMORY_LIMIT"), "{err}");
 }
+
+/// Queries that keep both cores busy for minutes: a nested-loop join of two 10⁶-entry trees,
+/// and a sort, an aggregate and a COPY over it.
+fn endless_queries() -> Vec<String> {
+    let f = skhep("uproot-issue79.root");
+    let join = format!("read_root('{f}') a, read_root('{f}') b WHERE a.pt + b.pt > 100");
+    let out = std::env::temp_dir().join(format!("hepfusion-cancel-{}.parquet", std::process::id()));
+    vec![
+        format!("SELECT count(*) FROM {join}"),
+        format!("SELECT a.pt FROM {join} ORDER BY b.pt LIMIT 3"),
+        format!("SELECT round(a.pt) AS x, count(*) FROM {join} GROUP BY 1"),
+        format!("COPY (SELECT a.pt FROM {join}) TO '{}'", out.display()),
+    ]
+}
+
+#[test]
+fn ctrl_c_stops_a_running_command_within_a_second() {
+    for sql in endless_queries() {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_hepfusion")).args(["-c", &sql]).stderr(std::process::Stdio::piped()).spawn().expect("run hepfusion");
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        assert!(child.try_wait().unwrap().is_none(), "still running when interrupted: {sql}");
+        let sent = std::time::Instant::now();
+        assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(sent.elapsed().as_secs() < 10, "still running 10 s after Ctrl-C: {sql}");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        let took = sent.elapsed();
+        eprintln!("{:.3} s from SIGINT to exit: {sql}", took.as_secs_f64());
+        let mut err = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+        assert_eq!(status.code(), Some(130), "{err}");
+        assert!(err.contains("cancelled"), "{err}");
+        assert!(took.as_secs_f64() < 3.0, "{took:?} from Ctrl-C to exit: {sql}");
+    }
+}
+
+#[test]
+fn version_and_datafusion_table_functions() {
+    let (ok, out, err) = hepfusion(&["--version"]);
+    assert!(ok, "{err}");
+    assert!(out.starts_with(&format!("hepfusion {} (DataFusion 55.", env!("CARGO_PKG_VERSION"))), "{out}");
+    let (ok, out, err) = hepfusion(&["--format", "csv", "-c", "SELECT sum(value) AS s FROM generate_series(1, 10)", "-c", "SELECT count(*) AS n FROM range(5)"]);
+    assert!(ok, "{err}");
+    assert_eq!(out, "s\n55\nn\n5\n");
+}

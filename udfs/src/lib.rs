@@ -9,6 +9,7 @@
 
 pub mod assert;
 pub mod hist;
+pub mod json;
 pub mod lambda;
 pub mod list;
 pub mod metrics;
@@ -27,6 +28,7 @@ use datafusion::logical_expr::{AggregateUDF, HigherOrderUDF, ScalarUDF};
 
 use assert::AssertTrue;
 use hist::{HistBin, Histogram};
+use json::ToJson;
 use metrics::classes::{Accuracy, ConfusionMatrix};
 use metrics::roc::{FprAtTpr, RocAuc, RocCurve};
 use sampling::HashUniform;
@@ -89,6 +91,7 @@ pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
         HistBin::udf(),
         HashUniform::udf(),
         AssertTrue::udf(),
+        ToJson::udf(),
     ]
 }
 

@@ -1,8 +1,10 @@
 //! Optimizer rules that are safe with lambdas and deep expressions, one that makes scans
 //! read only the struct fields a query uses ([`PruneStructFields`], in `struct_pruning`), one
 //! that keeps results in the order of their input ([`PreserveEntryOrder`], in `entry_order`),
-//! and one that makes files written from several partitions reproducible where the input
-//! order cannot be kept ([`DeterministicSinkInput`], in `sink_order`).
+//! one that makes files written from several partitions reproducible where the input
+//! order cannot be kept ([`DeterministicSinkInput`], in `sink_order`), and one that lets
+//! cancelled joins and sorts stop at once ([`CooperativeJoinsAndSorts`], in `prompt_cancel`);
+//! also one that writes lists and structs into CSV as JSON text ([`NestedAsJsonInCsv`]).
 //!
 //! Physical: DataFusion 55 numbers a lambda parameter after the columns of the schema the
 //! lambda was planned against, but the rules that move expressions to another schema (pushing
@@ -38,12 +40,16 @@ use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::projection::{try_embed_projection, ProjectionExec};
 use datafusion::physical_plan::{ExecutionPlan, PhysicalExpr};
 
+mod csv_nested;
 mod entry_order;
 mod narrowed_table;
+mod prompt_cancel;
 mod sink_order;
 mod struct_pruning;
 
+pub use csv_nested::NestedAsJsonInCsv;
 pub use entry_order::{InOrderMergeExec, PreserveEntryOrder, SplitMemoryInOrder};
+pub use prompt_cancel::CooperativeJoinsAndSorts;
 pub use sink_order::{DeterministicSinkInput, InTurnMergeExec};
 pub use struct_pruning::PruneStructFields;
 
@@ -57,7 +63,7 @@ pub fn with_planning_rules(builder: SessionStateBuilder) -> SessionStateBuilder 
 }
 
 /// DataFusion's default logical optimizer rules, with leaf-expression pushdown guarded, then
-/// [`PruneStructFields`].
+/// [`PruneStructFields`] and [`NestedAsJsonInCsv`].
 pub fn optimizer_rules() -> Vec<Arc<dyn OptimizerRule + Send + Sync>> {
     let mut rules: Vec<Arc<dyn OptimizerRule + Send + Sync>> = Optimizer::new()
         .rules
@@ -71,6 +77,7 @@ pub fn optimizer_rules() -> Vec<Arc<dyn OptimizerRule + Send + Sync>> {
         })
         .collect();
     rules.push(Arc::new(PruneStructFields));
+    rules.push(Arc::new(NestedAsJsonInCsv));
     rules
 }
 
@@ -130,7 +137,8 @@ fn has_logical_lambda(plan: &LogicalPlan) -> Result<bool> {
 /// DataFusion's default physical optimizer rules, with the schema-moving ones made to skip
 /// plans with lambdas, [`ProjectionsIntoLambdaFilters`] after the last projection pushdown, and
 /// [`SplitMemoryInOrder`] before `EnsureRequirements`, and [`PreserveEntryOrder`] and
-/// [`DeterministicSinkInput`] (for what the first leaves) before the final sanity check.
+/// [`DeterministicSinkInput`] (for what the first leaves) and [`CooperativeJoinsAndSorts`]
+/// before the final sanity check.
 pub fn physical_optimizer_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
     let mut rules: Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> = PhysicalOptimizer::new()
         .rules
@@ -150,6 +158,7 @@ pub fn physical_optimizer_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + 
     let sanity_check = rules.iter().position(|r| r.name() == "SanityCheckPlan").unwrap_or(rules.len());
     rules.insert(sanity_check, Arc::new(PreserveEntryOrder));
     rules.insert(sanity_check + 1, Arc::new(DeterministicSinkInput));
+    rules.insert(sanity_check + 2, Arc::new(CooperativeJoinsAndSorts));
     rules
 }
 
