@@ -16,6 +16,7 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::datasource::format::RootFormatFactory;
 use crate::datasource::read_root::ReadRoot;
+use crate::datasource::root_ls::RootLs;
 use crate::datasource::table::RootTableFactory;
 use crate::datasource::stores::LazyStoreRegistry;
 
@@ -41,9 +42,9 @@ pub fn new_context_with_config(cfg: SessionConfig) -> Result<SessionContext> {
     Ok(SessionContext::new_with_state(state).enable_url_table())
 }
 
-/// The table functions hepfusion registers: `read_root` and the ML functions.
+/// The table functions hepfusion registers: `read_root`, `root_ls` and the ML functions.
 pub fn table_functions() -> Vec<(&'static str, Arc<dyn TableFunctionImpl>)> {
-    let mut all: Vec<(&'static str, Arc<dyn TableFunctionImpl>)> = vec![("read_root", Arc::new(ReadRoot))];
+    let mut all: Vec<(&'static str, Arc<dyn TableFunctionImpl>)> = vec![("read_root", Arc::new(ReadRoot)), ("root_ls", Arc::new(RootLs))];
     all.extend(crate::ml::table_functions());
     all
 }

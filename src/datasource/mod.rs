@@ -8,6 +8,7 @@
 pub mod format;
 pub mod options;
 pub mod read_root;
+pub mod root_ls;
 pub mod scan;
 pub mod stores;
 pub mod table;

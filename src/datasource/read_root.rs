@@ -18,16 +18,17 @@ pub struct ReadRoot;
 
 const USAGE: &str = "read_root(path [, tree [, options]]): path and tree are strings, options a string like 'group_counters=true'";
 
-fn string_arg(exprs: &[Expr], i: usize, what: &str) -> Result<Option<String>> {
+/// Argument `i` of a table function, which must be a constant string (or NULL, or absent).
+pub(crate) fn string_arg(function: &str, usage: &str, exprs: &[Expr], i: usize, what: &str) -> Result<Option<String>> {
     match exprs.get(i) {
         None => Ok(None),
         Some(Expr::Literal(v, _)) => match v.try_as_str() {
             Some(Some(s)) => Ok(Some(s.to_string())),
             Some(None) => Ok(None),
-            None => Err(DataFusionError::Plan(format!("read_root: argument {} ({what}) must be a string, got {v}; {USAGE}", i + 1))),
+            None => Err(DataFusionError::Plan(format!("{function}: argument {} ({what}) must be a string, got {v}; {usage}", i + 1))),
         },
         Some(e) => Err(DataFusionError::Plan(format!(
-            "read_root: argument {} ({what}) must be a constant string, got {e}; {USAGE}",
+            "{function}: argument {} ({what}) must be a constant string, got {e}; {usage}",
             i + 1
         ))),
     }
@@ -39,9 +40,9 @@ impl TableFunctionImpl for ReadRoot {
         if exprs.is_empty() || exprs.len() > 3 {
             return Err(DataFusionError::Plan(format!("read_root takes 1 to 3 arguments, got {}; {USAGE}", exprs.len())));
         }
-        let path = string_arg(exprs, 0, "path")?.ok_or_else(|| DataFusionError::Plan(format!("read_root: path is NULL; {USAGE}")))?;
+        let path = string_arg("read_root", USAGE, exprs, 0, "path")?.ok_or_else(|| DataFusionError::Plan(format!("read_root: path is NULL; {USAGE}")))?;
         let mut map = HashMap::new();
-        if let Some(extra) = string_arg(exprs, 2, "options")? {
+        if let Some(extra) = string_arg("read_root", USAGE, exprs, 2, "options")? {
             for kv in extra.split(',').map(str::trim).filter(|s| !s.is_empty()) {
                 let (k, v) = kv
                     .split_once('=')
@@ -49,7 +50,7 @@ impl TableFunctionImpl for ReadRoot {
                 map.insert(format!("root.{}", k.trim().trim_start_matches("root.")), v.trim().to_string());
             }
         }
-        if let Some(tree) = string_arg(exprs, 1, "tree")? {
+        if let Some(tree) = string_arg("read_root", USAGE, exprs, 1, "tree")? {
             map.insert("root.tree".to_string(), tree);
         }
         let opts = RootOptions::from_map(&map)?;

@@ -18,14 +18,35 @@ use crate::session::state_of;
 pub async fn root_table(state: &SessionState, locations: &[String], opts: RootOptions) -> Result<Arc<dyn TableProvider>> {
     let urls = locations.iter().map(|l| table_url(l)).collect::<Result<Vec<_>>>()?;
     let first = urls.first().ok_or_else(|| DataFusionError::Plan("a ROOT table needs a location".into()))?;
-    let listing = ListingOptions::new(Arc::new(RootFormat::new(opts))).with_file_extension(".root");
+    // Directories and globs hold other files too: only `*.root` are read. A file named on its
+    // own is read whatever its name, so that one that is not ROOT says so.
+    let named_files = urls.iter().all(|u| !u.is_collection() && u.get_glob().is_none());
+    let listing = ListingOptions::new(Arc::new(RootFormat::new(opts))).with_file_extension(if named_files { "" } else { ".root" });
     let schema = listing.infer_schema(state, first).await.map_err(|e| match e {
         DataFusionError::Plan(m) if m == NO_ROOT_FILES => DataFusionError::Plan(format!("{m}: '{}'", locations[0])),
+        DataFusionError::Plan(m) if m.starts_with("No files found at") => DataFusionError::Plan(nothing_at(&locations[0], first)),
         e => e,
     })?;
     let cfg = ListingTableConfig::new_with_multi_paths(urls).with_listing_options(listing).with_schema(schema);
     let table = ListingTable::try_new(cfg)?.with_cache(state.runtime_env().cache_manager.get_file_statistic_cache());
     Ok(Arc::new(table))
+}
+
+/// Why a location gave no files: it does not exist, or it is a directory (or a glob) without
+/// `*.root` files.
+fn nothing_at(location: &str, url: &ListingTableUrl) -> String {
+    if url.scheme() != "file" {
+        return format!("no ROOT files found at '{location}' (nothing there, or no *.root objects)");
+    }
+    let path = std::path::Path::new(url.prefix().as_ref());
+    let path = if path.is_absolute() { path.to_path_buf() } else { std::path::Path::new("/").join(path) };
+    if url.get_glob().is_some() {
+        format!("no ROOT files match '{location}'")
+    } else if path.is_dir() {
+        format!("no ROOT files (*.root) in directory '{location}'")
+    } else {
+        format!("'{location}' does not exist (no such file or directory)")
+    }
 }
 
 /// A location as a listing URL. DataFusion expands globs in local paths only; in

@@ -115,6 +115,23 @@ pub struct TreeEntry {
 
 const TREE_CLASSES: [&str; 3] = ["TTree", "TNtuple", "TNtupleD"];
 
+/// RNTuple anchors: ROOT 6.34 on, and the experimental class of earlier releases.
+const RNTUPLE_CLASSES: [&str; 2] = ["ROOT::RNTuple", "ROOT::Experimental::RNTuple"];
+
+impl TreeEntry {
+    pub fn is_tree(&self) -> bool {
+        TREE_CLASSES.contains(&self.key.class_name.as_str())
+    }
+
+    pub fn is_rntuple(&self) -> bool {
+        RNTUPLE_CLASSES.contains(&self.key.class_name.as_str())
+    }
+
+    pub fn is_directory(&self) -> bool {
+        is_directory(&self.key.class_name)
+    }
+}
+
 impl RootFile {
     pub async fn open(source: Source) -> Result<RootFile> {
         let name = source.name().to_string();
@@ -146,23 +163,54 @@ impl RootFile {
         self.source.name()
     }
 
-    /// Every tree in the file, subdirectories included; one entry per name (highest cycle).
-    pub async fn trees(&self) -> Result<Vec<TreeEntry>> {
+    /// Every object in the file, subdirectories' included (directories themselves too), one
+    /// entry per name (highest cycle), sorted by path.
+    pub async fn objects(&self) -> Result<Vec<TreeEntry>> {
         let mut out = Vec::new();
         let mut stack = vec![self.top.clone()];
         while let Some(dir) = stack.pop() {
             for key in best_cycles(&dir.keys) {
                 let path = join(&dir.path, &key.name);
-                if TREE_CLASSES.contains(&key.class_name.as_str()) {
-                    out.push(TreeEntry { path, key: key.clone() });
-                } else if is_directory(&key.class_name) {
+                if is_directory(&key.class_name) {
                     let payload = key.payload(&self.source).await.map_err(|e| e.in_file(self.name()))?;
-                    stack.push(read_directory(&self.source, &payload, path).await.map_err(|e| e.in_file(self.name()))?);
+                    stack.push(read_directory(&self.source, &payload, path.clone()).await.map_err(|e| e.in_file(self.name()))?);
                 }
+                out.push(TreeEntry { path, key: key.clone() });
             }
         }
         out.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(out)
+    }
+
+    /// Every tree in the file, subdirectories included; one entry per name (highest cycle).
+    pub async fn trees(&self) -> Result<Vec<TreeEntry>> {
+        Ok(self.objects().await?.into_iter().filter(|o| o.is_tree()).collect())
+    }
+
+    /// Why a tree is not there: the trees the file holds instead, and its RNTuples, which
+    /// hepfusion cannot read yet.
+    async fn missing_tree(&self, what: String) -> RootError {
+        let objects = match self.objects().await {
+            Ok(o) => o,
+            Err(e) => return e,
+        };
+        let list = |f: fn(&TreeEntry) -> bool| objects.iter().filter(|o| f(o)).map(|o| format!("'{}'", o.path)).collect::<Vec<_>>().join(", ");
+        let (trees, rntuples) = (list(TreeEntry::is_tree), list(TreeEntry::is_rntuple));
+        let mut msg = what;
+        if trees.is_empty() {
+            msg.push_str("; the file holds no TTree");
+        } else {
+            msg.push_str(&format!("; the file's trees: {trees}"));
+        }
+        if !rntuples.is_empty() {
+            msg.push_str(&format!(
+                "; it holds RNTuple {rntuples} (ROOT 6.34's columnar format, which the LHC's Run 4 writes), which hepfusion cannot read yet: only TTrees are supported"
+            ));
+            if trees.is_empty() {
+                return RootError::unsupported(msg).in_file(self.name());
+            }
+        }
+        RootError::not_found(msg).in_file(self.name())
     }
 
     /// Finds a tree by path (`dir/tree`, optionally `;cycle`), or the only tree when `path` is
@@ -173,7 +221,7 @@ impl RootFile {
             let mut trees = trees;
             return match trees.len() {
                 1 => Ok(trees.remove(0)),
-                0 => Err(RootError::not_found("the file holds no TTree").in_file(self.name())),
+                0 => Err(self.missing_tree("no tree to read".into()).await),
                 _ => Err(RootError::not_found(format!(
                     "the file holds {} trees ({}); name one with the 'root.tree' option or read_root's second argument",
                     trees.len(),
@@ -189,9 +237,10 @@ impl RootFile {
         if let Some(cycle) = cycle {
             return self.find_cycle(want, cycle).await;
         }
-        trees.into_iter().find(|t| t.path == want).ok_or_else(|| {
-            RootError::not_found(format!("no TTree named '{want}'")).in_file(self.name())
-        })
+        match trees.into_iter().find(|t| t.path == want) {
+            Some(t) => Ok(t),
+            None => Err(self.missing_tree(format!("no TTree named '{want}'")).await),
+        }
     }
 
     async fn find_cycle(&self, want: &str, cycle: i16) -> Result<TreeEntry> {
@@ -254,8 +303,11 @@ fn best_cycles(keys: &[Key]) -> Vec<&Key> {
 fn read_header(b: &[u8]) -> Result<Header> {
     let mut c = Cursor::new(b);
     let magic = c.bytes(4).map_err(|_| RootError::format("file is too short to be a ROOT file"))?;
+    if magic == b"PAR1" {
+        return Err(RootError::format("a Parquet file, not a ROOT file: query it with FROM 'file.parquet'"));
+    }
     if magic != b"root" {
-        return Err(RootError::format("not a ROOT file (the first bytes are not 'root')"));
+        return Err(RootError::format("not a ROOT file (it does not start with 'root')"));
     }
     let version = c.i32()?;
     let begin = c.i32()?;

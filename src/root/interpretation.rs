@@ -66,6 +66,31 @@ impl Scalar {
         }
     }
 
+    /// The C++ name uproot gives the type.
+    pub fn typename(&self) -> &'static str {
+        match self {
+            Scalar::Bool => "bool",
+            Scalar::I8 => "int8_t",
+            Scalar::U8 => "uint8_t",
+            Scalar::I16 => "int16_t",
+            Scalar::U16 => "uint16_t",
+            Scalar::I32 => "int32_t",
+            Scalar::U32 => "uint32_t",
+            Scalar::I64 => "int64_t",
+            Scalar::U64 => "uint64_t",
+            // A Double32_t without a range is a float on disk, which uproot names it by.
+            Scalar::F32 | Scalar::F32AsF64 => "float",
+            Scalar::F64 => "double",
+            Scalar::Packed { as_f64, .. } | Scalar::Truncated { as_f64, .. } => {
+                if *as_f64 {
+                    "Double32_t"
+                } else {
+                    "Float16_t"
+                }
+            }
+        }
+    }
+
     /// The scalar for a streamer type code (1..19), if it is a number.
     pub fn from_streamer_type(t: i32, unsigned_hint: bool, title: &str) -> Option<Scalar> {
         Some(match t {
@@ -255,6 +280,14 @@ pub enum Stl {
 }
 
 impl Stl {
+    fn typename(&self, scalar: &str, strings: &str) -> String {
+        match self {
+            Stl::Number => scalar.to_string(),
+            Stl::String => strings.to_string(),
+            Stl::Vector(inner) => format!("std::vector<{}>", inner.typename(scalar, strings)),
+        }
+    }
+
     fn data_type(&self, scalar: &Scalar) -> DataType {
         match self {
             Stl::Number => scalar.data_type(),
@@ -321,6 +354,36 @@ impl Interpretation {
             list_of(t)
         } else {
             t
+        }
+    }
+
+    /// The C++ type of the branch, as uproot's `typename` writes it: `float`, `int32_t[3]`,
+    /// `float[]` (a variable-length array or a collection member), `std::vector<double>`,
+    /// `std::vector<std::vector<float>>`, `TLorentzVector`.
+    /// `strings` names the branch's string class (`char*`, `TString`, `std::string`), which
+    /// the interpretation does not keep: all three are read alike.
+    pub fn typename(&self, strings: &str) -> String {
+        let s = self.scalar.typename();
+        let dims = |d: &[usize]| d.iter().map(|n| format!("[{n}]")).collect::<String>();
+        // A collection's list comes before the fixed dimensions of its values: `float[][3]`.
+        let list = if self.in_collection { "[]" } else { "" };
+        match &self.layout {
+            Layout::Fixed { dims: d } => format!("{s}{list}{}", dims(d)),
+            // A vector's values follow a 10-byte header; a C array's counter is another leaf.
+            Layout::Jagged { header: 10, inner } if inner.is_empty() => format!("std::vector<{s}>"),
+            Layout::Jagged { inner, .. } => format!("{s}[]{}", dims(inner)),
+            Layout::String { .. } => format!("{strings}{list}"),
+            Layout::Objects { shape } => format!("{}{list}", shape.typename(s, strings)),
+            // The vector is what makes the list (`in_collection`).
+            Layout::Vectors { class, dims: d, header } if *header > 0 => format!("std::vector<{}{}>", class.name(), dims(d)),
+            Layout::Vectors { class, dims: d, .. } => format!("{}{list}{}", class.name(), dims(d)),
+            Layout::TObjectBits => format!("uint32_t{list}"),
+            Layout::Ref => format!("TRef{list}"),
+            Layout::RefArray => format!("TRefArray{list}"),
+            Layout::LeafList { fields } => {
+                let members: Vec<String> = fields.iter().map(|(n, sc, d)| format!("{}{} {n};", sc.typename(), dims(d))).collect();
+                format!("struct {{{}}}{list}", members.join(" "))
+            }
         }
     }
 

@@ -52,6 +52,10 @@ pub struct Branch {
     pub entry_offset_len: i32,
     pub write_basket: i32,
     pub entries: i64,
+    /// `fTotBytes` and `fZipBytes`: the branch's baskets before and after compression, keys
+    /// included, as the branch records them.
+    pub tot_bytes: i64,
+    pub zip_bytes: i64,
     pub basket_bytes: Vec<i32>,
     pub basket_entry: Vec<i64>,
     pub basket_seek: Vec<i64>,
@@ -62,6 +66,15 @@ pub struct Branch {
     pub element: Option<ElementInfo>,
     /// A name of another file holding the baskets; not supported when non-empty.
     pub file_name: String,
+}
+
+impl Branch {
+    /// Baskets in their own keys (up to the first unset seek, as ROOT and uproot count them)
+    /// plus the non-empty ones embedded in the tree record (g4tools leaves an empty one).
+    pub fn baskets(&self) -> usize {
+        let written = self.basket_seek.iter().take(self.write_basket.max(0) as usize).take_while(|&&s| s != 0).count();
+        written + self.embedded.iter().filter(|b| b.entries > 0).count()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -274,8 +287,8 @@ fn read_tbranch(c: &mut Cursor, ctx: &mut ReadContext) -> Result<Branch> {
     if f.version >= 11 {
         let _first_entry = c.i64()?;
     }
-    let _tot_bytes = if v8 { c.f64()? as i64 } else { c.i64()? };
-    let _zip_bytes = if v8 { c.f64()? as i64 } else { c.i64()? };
+    let tot_bytes = if v8 { c.f64()? as i64 } else { c.i64()? };
+    let zip_bytes = if v8 { c.f64()? as i64 } else { c.i64()? };
     let mut branches = Vec::new();
     for o in read_tobjarray(c, ctx)?.into_iter().flatten() {
         if let Obj::Branch(b) = o {
@@ -315,6 +328,8 @@ fn read_tbranch(c: &mut Cursor, ctx: &mut ReadContext) -> Result<Branch> {
         entry_offset_len,
         write_basket,
         entries,
+        tot_bytes,
+        zip_bytes,
         basket_bytes,
         basket_entry,
         basket_seek,

@@ -19,6 +19,7 @@ pub mod planning;
 pub mod sampling;
 mod scalar;
 pub mod sql;
+pub mod suggest;
 
 use std::sync::Arc;
 

@@ -86,7 +86,7 @@ pub async fn sql(ctx: &SessionContext, sql: &str) -> Result<DataFrame> {
 /// Plans one parsed statement and hands it to the context: DDL takes effect, a query is
 /// returned unexecuted.
 pub async fn run_statement(ctx: &SessionContext, statement: DFStatement) -> Result<DataFrame> {
-    let plan = ctx.state().statement_to_plan(statement).await?;
+    let plan = ctx.state().statement_to_plan(statement).await.map_err(crate::suggest::guide)?;
     ctx.execute_logical_plan(plan).await
 }
 
