@@ -169,13 +169,9 @@ async fn meta(ctx: &SessionContext, cmd: &str, printer: &mut Printer, interrupts
             }
             return true;
         }
-        ("\\timing", []) => {
-            printer.timing = !printer.timing;
+        ("\\timing", []) | ("\\timing", ["on" | "off"]) => {
+            printer.timing = args.first().map_or(!printer.timing, |a| *a == "on");
             eprintln!("timing {}", if printer.timing { "on" } else { "off" });
-            return true;
-        }
-        ("\\timing", ["on" | "off"]) => {
-            printer.timing = args[0] == "on";
             return true;
         }
         _ => {

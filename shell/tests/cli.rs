@@ -107,6 +107,7 @@ fn ctrl_c_stops_a_running_command_within_a_second() {
         std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
         assert_eq!(status.code(), Some(130), "{err}");
         assert!(err.contains("cancelled"), "{err}");
+        assert!(!err.contains("rows read"), "no progress line in a pipe: {err}");
         assert!(took.as_secs_f64() < 3.0, "{took:?} from Ctrl-C to exit: {sql}");
     }
 }
@@ -119,4 +120,15 @@ fn version_and_datafusion_table_functions() {
     let (ok, out, err) = hepfusion(&["--format", "csv", "-c", "SELECT sum(value) AS s FROM generate_series(1, 10)", "-c", "SELECT count(*) AS n FROM range(5)"]);
     assert!(ok, "{err}");
     assert_eq!(out, "s\n55\nn\n5\n");
+}
+
+#[test]
+fn misspelled_columns_and_members_name_the_closest() {
+    let nano = skhep("nanoAOD_2015_CMS_Open_Data_ttbar.root");
+    let (ok, _, err) = hepfusion(&["-c", &format!("SELECT Muon_PT FROM read_root('{nano}')")]);
+    assert!(!ok && err.contains("no column named 'Muon_PT'; closest: Muon_pt"), "{err}");
+    assert!(err.len() < 600, "{} characters: {err}", err.len());
+    let grouped = format!("read_root('{nano}', 'Events', 'group_counters=true')");
+    let (ok, _, err) = hepfusion(&["-c", &format!("SELECT transform(Jet, j -> j.PT) FROM {grouped}")]);
+    assert!(!ok && err.contains("has no member 'PT'; closest: pt;") && err.contains("its members: area, btagCSVV2,") && err.contains("more"), "{err}");
 }

@@ -38,7 +38,8 @@ fn ctrl_c_cancels_a_join_and_frees_the_cores_and_the_shell_goes_on() {
     let mut s = shell(home.path(), 200);
     let f = skhep("uproot-issue79.root");
     s.send_line(&format!("SELECT count(*) FROM read_root('{f}') a, read_root('{f}') b WHERE a.pt + b.pt > 100;")).unwrap();
-    std::thread::sleep(Duration::from_millis(2500));
+    // After 2 s a progress line says what the scans have done.
+    s.exp_string("rows read").unwrap();
     let pid = s.process().child_pid.as_raw();
     let sent = Instant::now();
     s.send_control('c').unwrap();
@@ -122,4 +123,31 @@ fn a_delphes_event_fits_the_terminal() {
     assert!(rows[0].starts_with("| Event ") && rows[1].contains(" more}]"), "{table}");
     assert!(table.contains("columns shown"), "{table}");
     s.exp_string(PROMPT).unwrap();
+}
+
+#[test]
+fn describe_root_and_timing_commands() {
+    let home = tempfile::tempdir().unwrap();
+    let mut s = shell(home.path(), 200);
+    let nano = skhep("nanoAOD_2015_CMS_Open_Data_ttbar.root");
+    s.send_line(&format!("CREATE EXTERNAL TABLE nano STORED AS ROOT LOCATION '{nano}';")).unwrap();
+    s.exp_string(PROMPT).unwrap();
+    // Every column, not the 40 rows a result shows.
+    s.send_line("\\d nano").unwrap();
+    s.exp_string("nano: ").unwrap();
+    let listing = s.exp_string(PROMPT).unwrap();
+    let columns = listing.lines().filter(|l| l.starts_with("  ")).count();
+    let said: usize = listing.split(' ').next().and_then(|n| n.parse().ok()).expect("the column count");
+    assert_eq!(said, columns, "{listing}");
+    assert!(columns > 40, "{listing}");
+    s.send_line(&format!("\\root {nano}")).unwrap();
+    s.exp_string("| object ").unwrap();
+    let root = s.exp_string(PROMPT).unwrap();
+    assert!(root.contains("| Events ") && root.contains("TTree") && root.contains("uint32_t"), "{root}");
+    s.send_line("\\timing off").unwrap();
+    s.exp_string("timing off").unwrap();
+    s.send_line("SELECT 1 AS one;").unwrap();
+    s.exp_string("1 row").unwrap();
+    let rest = s.exp_string(PROMPT).unwrap();
+    assert!(!rest.contains(" in "), "no time with timing off: {rest:?}");
 }

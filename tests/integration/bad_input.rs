@@ -116,3 +116,28 @@ async fn unsupported_branches_are_left_out_or_refused_in_strict_mode() {
     let err = query_err(&ctx, &format!("SELECT * FROM read_root('{f}', 'tree', 'strict=true')")).await;
     assert!(err.contains("unsupported") && err.contains("branch '") && err.contains("uproot-stl_containers.root"), "{err}");
 }
+
+/// Errors that say what to do: the trees a file holds, RNTuple not yet, not a ROOT file, a
+/// path that does not exist, the closest few of a misspelled column (not all of them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_guide_to_what_the_file_holds() {
+    let ctx = hepfusion::new_context().unwrap();
+    let err = query_err(&ctx, &format!("SELECT * FROM read_root('{}', 'evnts')", skhep("uproot-HZZ.root"))).await;
+    assert!(err.contains("no TTree named 'evnts'") && err.contains("trees: 'events'"), "{err}");
+    let rntuple = skhep("Run2012BC_DoubleMuParked_Muons_1000evts_rntuple_v1-0-0-0.root");
+    let err = query_err(&ctx, &format!("SELECT * FROM read_root('{rntuple}')")).await;
+    assert!(err.contains("RNTuple 'Events'") && err.contains("cannot read yet"), "{err}");
+    let parquet = shared().join("cms-opendata-2012/Run2012B_SingleMu-restructured-1000.parquet");
+    let err = query_err(&ctx, &format!("SELECT * FROM read_root('{}')", parquet.display())).await;
+    assert!(err.contains("a Parquet file, not a ROOT file") && err.contains("restructured-1000.parquet"), "{err}");
+    let err = query_err(&ctx, "SELECT * FROM read_root('/no/such/dir/run.root')").await;
+    assert!(err.contains("'/no/such/dir/run.root' does not exist") && !err.contains("schema"), "{err}");
+    // NanoAOD without grouping: 1000+ columns; the error names five, the right one first.
+    let nano = skhep("nanoAOD_2015_CMS_Open_Data_ttbar.root");
+    let err = match hepfusion_udfs::sql::sql(&ctx, &format!("SELECT Jet_PT FROM read_root('{nano}')")).await {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("a misspelled column must fail"),
+    };
+    assert!(err.contains("no column named 'Jet_PT'; closest: Jet_pt,"), "{err}");
+    assert!(err.len() < 400, "{} characters: {err}", err.len());
+}

@@ -53,13 +53,19 @@ pub use prompt_cancel::CooperativeJoinsAndSorts;
 pub use sink_order::{DeterministicSinkInput, InTurnMergeExec};
 pub use struct_pruning::PruneStructFields;
 
-/// `builder` with DataFusion's default features and our logical and physical rules: the one
-/// place every hepfusion session gets its planner from.
+/// `builder` with DataFusion's default features, our logical and physical rules, and struct
+/// member names checked as they are planned (`suggest::MemberNames`): the one place every
+/// hepfusion session gets its planner from.
 pub fn with_planning_rules(builder: SessionStateBuilder) -> SessionStateBuilder {
-    builder
+    let mut builder = builder
         .with_default_features()
         .with_optimizer_rules(optimizer_rules())
-        .with_physical_optimizer_rules(physical_optimizer_rules())
+        .with_physical_optimizer_rules(physical_optimizer_rules());
+    // Ahead of DataFusion's field access planner, which plans any member name unchecked.
+    if let Some(planners) = builder.expr_planners() {
+        planners.insert(0, Arc::new(crate::suggest::MemberNames));
+    }
+    builder
 }
 
 /// DataFusion's default logical optimizer rules, with leaf-expression pushdown guarded, then
