@@ -43,7 +43,7 @@ def assert_round_trip(frame, expected_by_column):
 
 def test_copy_to_csv_writes_lists_and_structs_as_json(ctx, cms, tmp_path):
     out = tmp_path / "events.csv"
-    ctx.sql(f"COPY (SELECT run, event, Muon, Jet FROM '{cms}') TO '{out}'").collect()
+    ctx.sql(f"COPY (SELECT run, event, Muon, Jet FROM '{cms}') TO '{out}'").to_pylist()
     frame = pd.read_csv(out)
     table = pq.read_table(cms, columns=["run", "event", "Muon", "Jet"]).to_pylist()
     assert list(frame["event"]) == [row["event"] for row in table]

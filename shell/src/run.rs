@@ -54,6 +54,7 @@ pub async fn run_script(ctx: &SessionContext, sql: &str, printer: &Printer, inte
 async fn run_statement(ctx: &SessionContext, stmt: DFStatement, printer: &Printer) -> Result<()> {
     let start = Instant::now();
     let command = writes_rows(&stmt);
+    let explain = matches!(stmt, DFStatement::Explain(_));
     let df = hepfusion_udfs::sql::run_statement(ctx, stmt).await?;
     let task_ctx = df.task_ctx();
     let plan = df.create_physical_plan().await?;
@@ -68,7 +69,16 @@ async fn run_statement(ctx: &SessionContext, stmt: DFStatement, printer: &Printe
         printer.print_command(command, &batches, start.elapsed());
         return Ok(());
     }
-    let mut output = printer.begin();
+    if explain && !printer.streams() {
+        // A plan is read whole: its lines are not cut to a cell's width.
+        let mut batches = vec![];
+        while let Some(b) = stream.next().await {
+            batches.push(b?);
+        }
+        drop(progress);
+        return printer.print_plan(&batches);
+    }
+    let mut output = printer.begin(stream.schema());
     while let Some(b) = stream.next().await {
         let b = b?;
         if printer.streams() {

@@ -132,3 +132,11 @@ fn misspelled_columns_and_members_name_the_closest() {
     let (ok, _, err) = hepfusion(&["-c", &format!("SELECT transform(Jet, j -> j.PT) FROM {grouped}")]);
     assert!(!ok && err.contains("has no member 'PT'; closest: pt;") && err.contains("its members: area, btagCSVV2,") && err.contains("more"), "{err}");
 }
+
+#[test]
+fn explain_analyze_prints_whole_plans_with_the_bytes_a_root_scan_fetched() {
+    // NMuon: one basket of 1269 bytes (its fZipBytes, as root_ls and uproot give it).
+    let (ok, out, err) = hepfusion(&["-c", &format!("EXPLAIN ANALYZE SELECT sum(NMuon) FROM read_root('{}')", skhep("uproot-HZZ.root"))]);
+    assert!(ok, "{err}");
+    assert!(out.contains("DataSourceExec: file_groups=") && out.contains("bytes_scanned=1.27 K"), "{out}");
+}

@@ -182,7 +182,9 @@ impl TreeReader {
     /// schema's, or a narrower one that keeps only some fields of a struct or collection (the
     /// members a query uses), whose other members' branches are then not read at all. A struct
     /// decoded from one branch (a leaf list, a TLorentzVector) comes whole, with its stored type.
-    pub async fn read_columns_as(&self, cols: &[(usize, DataType)], start: u64, stop: u64) -> Result<Vec<ArrayRef>> {
+    /// Also returns the bytes of baskets it fetched from storage (compressed, keys included):
+    /// the scan's `bytes_scanned`.
+    pub async fn read_columns_as(&self, cols: &[(usize, DataType)], start: u64, stop: u64) -> Result<(Vec<ArrayRef>, u64)> {
         let nodes = cols
             .iter()
             .map(|(c, t)| {
@@ -194,7 +196,12 @@ impl TreeReader {
                 }
             })
             .collect::<Result<Vec<_>>>()?;
-        self.read_nodes(&nodes, start, stop).await
+        let mut flats = Vec::new();
+        for node in &nodes {
+            collect_flats(node, &mut flats);
+        }
+        let bytes = self.basket_ranges(&flats, start, stop).iter().map(|r| r.end - r.start).sum();
+        Ok((self.read_nodes(&nodes, start, stop).await?, bytes))
     }
 
     fn column(&self, c: usize) -> Result<&Node> {
@@ -238,6 +245,13 @@ impl TreeReader {
     /// Fetches, in one batch of range requests, every external basket of `flats` that overlaps
     /// `start..stop`.
     async fn fetch(&self, flats: &[usize], start: u64, stop: u64) -> Result<HashMap<u64, Bytes>> {
+        let ranges = self.basket_ranges(flats, start, stop);
+        let data = self.source.read_many(&ranges).await?;
+        Ok(ranges.into_iter().map(|r| r.start).zip(data).collect())
+    }
+
+    /// The byte ranges of the external baskets of `flats` that overlap `start..stop`, each once.
+    fn basket_ranges(&self, flats: &[usize], start: u64, stop: u64) -> Vec<std::ops::Range<u64>> {
         let mut ranges = Vec::new();
         for &f in flats {
             for b in self.flat[f].baskets.iter().filter(|b| b.stop > start && b.start < stop) {
@@ -248,8 +262,7 @@ impl TreeReader {
         }
         ranges.sort_by_key(|r| r.start);
         ranges.dedup();
-        let data = self.source.read_many(&ranges).await?;
-        Ok(ranges.into_iter().map(|r| r.start).zip(data).collect())
+        ranges
     }
 
     async fn decode(&self, f: usize, start: u64, stop: u64, fetched: &HashMap<u64, Bytes>, scratch: &mut Vec<u8>) -> Result<ArrayRef> {

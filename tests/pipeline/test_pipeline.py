@@ -171,7 +171,7 @@ def test_files_without_the_collections_fail_by_name(tmp_path, sample):
     data = make_data(tmp_path, sample, [SHARED / "skhep-testdata" / "uproot-issue513.root"])  # real Delphes, no leptons
     proc = run_pipeline(data, out)
     assert proc.returncode != 0
-    assert 'No field named "Electron"' in proc.stderr and "01_ingest.sql" in proc.stderr
+    assert "no column named 'Electron'" in proc.stderr and "01_ingest.sql" in proc.stderr
     assert_untouched(out, before)
 
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use datafusion::arrow::array::AsArray;
 use datafusion::arrow::csv;
-use datafusion::arrow::datatypes::UInt64Type;
+use datafusion::arrow::datatypes::{SchemaRef, UInt64Type};
 use datafusion::arrow::json::{ArrayWriter, LineDelimitedWriter};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::error::{DataFusionError, Result};
@@ -70,11 +70,11 @@ impl Printer {
         self.format != Format::Table
     }
 
-    /// Starts printing a result.
-    pub fn begin(&self) -> Output {
+    /// Starts printing a result of `schema`.
+    pub fn begin(&self, schema: SchemaRef) -> Output {
         let out = BufWriter::new(std::io::stdout());
         match self.format {
-            Format::Table => Output::Table(table::Rows::new(self.maxrows)),
+            Format::Table => Output::Table(table::Rows::new(self.maxrows, schema)),
             Format::Csv => Output::Csv(csv::WriterBuilder::new().build(out)),
             Format::Tsv => Output::Csv(csv::WriterBuilder::new().with_delimiter(b'\t').build(out)),
             Format::Json => Output::Json(ArrayWriter::new(out)),
@@ -87,14 +87,10 @@ impl Printer {
         let mut stdout = std::io::stdout().lock();
         let rows = match output {
             Output::Table(rows) => {
-                if rows.schema.as_ref().is_some_and(|s| s.fields().is_empty()) {
+                let schema = rows.schema.clone();
+                if schema.fields().is_empty() {
                     return Ok(()); // DDL and the like: nothing to show.
                 }
-                let Some(schema) = rows.schema.clone() else {
-                    // No batch at all: nothing to draw, but say so.
-                    self.footer(0, elapsed);
-                    return Ok(());
-                };
                 let drawn = table::render(&rows, terminal_width());
                 write!(stdout, "{}", drawn.text)?;
                 stdout.flush()?;
@@ -140,6 +136,15 @@ impl Printer {
         } else {
             eprintln!("{rows} row{s}");
         }
+    }
+
+    /// `EXPLAIN`'s result, every line of the plan in full.
+    pub fn print_plan(&self, batches: &[RecordBatch]) -> Result<()> {
+        let text = datafusion::arrow::util::pretty::pretty_format_batches(batches).map_err(arrow_err)?;
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{text}")?;
+        out.flush()?;
+        Ok(())
     }
 
     /// A statement that writes rows (COPY, CREATE TABLE AS, INSERT): one line, as psql does,

@@ -19,16 +19,15 @@ pub struct Rows {
     tail: VecDeque<RecordBatch>,
     tail_rows: usize,
     pub total: usize,
-    pub schema: Option<SchemaRef>,
+    pub schema: SchemaRef,
 }
 
 impl Rows {
-    pub fn new(max: Option<usize>) -> Self {
-        Rows { max, head: vec![], head_rows: 0, tail: VecDeque::new(), tail_rows: 0, total: 0, schema: None }
+    pub fn new(max: Option<usize>, schema: SchemaRef) -> Self {
+        Rows { max, head: vec![], head_rows: 0, tail: VecDeque::new(), tail_rows: 0, total: 0, schema }
     }
 
     pub fn push(&mut self, batch: &RecordBatch) {
-        self.schema.get_or_insert_with(|| batch.schema());
         self.total += batch.num_rows();
         let Some(max) = self.max else {
             self.head.push(batch.clone());
@@ -82,7 +81,7 @@ pub struct Drawn {
 
 /// The table of `rows`, at most `width` characters wide when a width is given.
 pub fn render(rows: &Rows, width: Option<usize>) -> Drawn {
-    let Some(schema) = &rows.schema else { return Drawn { text: String::new(), columns: 0 } };
+    let schema = &rows.schema;
     let header: Vec<String> = schema.fields().iter().map(|f| f.name().replace(['\n', '\t'], " ")).collect();
     let to_cells = |batches: &mut dyn Iterator<Item = &RecordBatch>| -> Vec<Vec<String>> {
         let mut out = vec![];
@@ -218,7 +217,7 @@ mod tests {
 
     #[test]
     fn first_and_last_rows_across_batches() {
-        let mut rows = Rows::new(Some(5));
+        let mut rows = Rows::new(Some(5), numbers(0..1).schema());
         for start in (0..100).step_by(7) {
             rows.push(&numbers(start..(start + 7).min(100)));
         }
@@ -233,7 +232,7 @@ mod tests {
     fn wide_results_leave_out_middle_columns() {
         let columns: Vec<(String, ArrayRef)> = (0..30).map(|i| (format!("column_{i:02}"), Arc::new(Int64Array::from(vec![i])) as ArrayRef)).collect();
         let batch = RecordBatch::try_from_iter(columns).unwrap();
-        let mut rows = Rows::new(None);
+        let mut rows = Rows::new(None, batch.schema());
         rows.push(&batch);
         let text = render(&rows, Some(80)).text;
         assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
