@@ -14,7 +14,9 @@ Two ways to use it from Python:
 
 from __future__ import annotations
 
+import re
 import sys
+import warnings
 from typing import Any, Callable, Mapping
 
 import pyarrow as pa
@@ -28,6 +30,7 @@ __all__ = [
     "HepfusionWarning",
     "RootTableFactory",
     "SessionContext",
+    "config",
     "lambda_functions",
     "register",
     "set_progress",
@@ -132,10 +135,27 @@ def sql(query: str) -> DataFrame:
     return _default_context.sql(query)
 
 
+def config(base: Any = None) -> Any:
+    """A ``datafusion.SessionConfig`` for ROOT data: unquoted names kept as written (ROOT branch
+    names are mixed case: ``nJet``, ``MET_pt``, Delphes' ``PT``; DataFusion lower-cases them by
+    default) and the information schema on. ``base`` is a config to start from.
+
+    ``datafusion.SessionContext(hepfusion.config())``, then ``hepfusion.register(ctx)``.
+    """
+    import datafusion
+
+    base = base if base is not None else datafusion.SessionConfig()
+    return base.set("datafusion.sql_parser.enable_ident_normalization", "false").with_information_schema(True)
+
+
 def register(ctx: Any) -> None:
     """Registers on a ``datafusion.SessionContext`` everything that can cross the FFI:
     ``STORED AS ROOT``, ``read_root``, the scalar and aggregate functions, and the ML table
-    functions. Lambda functions (``lambda_functions()``) need ``hepfusion.SessionContext``.
+    functions. Lambda functions (``lambda_functions()``) need ``hepfusion.SessionContext``:
+    a query on ``ctx`` that calls one fails with an error that says so.
+
+    A context that lower-cases unquoted names (DataFusion's default) gets a
+    ``HepfusionWarning`` with the fix: ``datafusion.SessionContext(hepfusion.config())``.
     """
     import datafusion
 
@@ -150,6 +170,44 @@ def register(ctx: Any) -> None:
             ctx.register_udtf(_caller.table_function(f.name))
         else:
             ctx.register_udtf(datafusion.udtf(f, f.name))
+    _explain_lambda_errors(ctx)
+    if _lower_cases_names(ctx):
+        warnings.warn(
+            "this datafusion.SessionContext lower-cases unquoted names (nJet becomes njet), but ROOT "
+            "branch names are mixed case: create it as datafusion.SessionContext(hepfusion.config()), "
+            "or SET datafusion.sql_parser.enable_ident_normalization = false",
+            HepfusionWarning,
+            stacklevel=2,
+        )
+
+
+def _lower_cases_names(ctx: Any) -> bool:
+    """Whether ``ctx`` normalises unquoted identifiers (planned only, nothing runs)."""
+    return ctx.sql("SELECT 1 AS MixedCase").schema().names == ["mixedcase"]
+
+
+def _explain_lambda_errors(ctx: Any) -> None:
+    """Makes ``ctx.sql`` say why a query with a lambda function fails. DataFusion 55's FFI
+    carries no higher-order functions, so ``filter(xs, x -> x > 30)`` reaches the planner as an
+    unknown function (``Invalid function 'filter'``) or a stray ``->`` (``No field named x``)."""
+    plain_sql = ctx.sql
+    calls = re.compile(r"\b(" + "|".join(map(re.escape, _native.lambda_functions())) + r")\s*\(", re.IGNORECASE)
+
+    def sql(query: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return plain_sql(query, *args, **kwargs)
+        except Exception as e:
+            used = sorted({m.group(1).lower() for m in calls.finditer(query)}) if "->" in query else []
+            if not used:
+                raise
+            names = ", ".join(used)
+            raise HepfusionError(
+                f"{names}: lambda functions need hepfusion.SessionContext(); DataFusion 55's FFI, "
+                f"through which hepfusion.register() adds functions to a datafusion.SessionContext, "
+                f"cannot carry higher-order functions (DataFusion said: {e})"
+            ) from e
+
+    ctx.sql = sql
 
 
 def lambda_functions() -> list[str]:
