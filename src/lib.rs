@@ -8,7 +8,8 @@ pub mod datasource;
 #[cfg(feature = "datafusion")]
 pub mod ml;
 pub mod process;
-pub mod root;
+/// The ROOT reader, a crate of its own (`hepfusion-root`), under its old path.
+pub use hepfusion_root as root;
 pub mod script_vars;
 #[cfg(feature = "datafusion")]
 pub mod session;

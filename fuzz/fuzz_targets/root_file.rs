@@ -6,8 +6,8 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     futures::executor::block_on(async {
-        if let Ok(src) = hepfusion::root::Source::from_bytes(data.to_vec(), "fuzz.root").await {
-            let _ = hepfusion::root::read_everything(src).await;
+        if let Ok(src) = hepfusion_root::Source::from_bytes(data.to_vec(), "fuzz.root").await {
+            let _ = hepfusion_root::read_everything(src).await;
         }
     });
 });

@@ -1,4 +1,7 @@
-//! Our own reader of CERN ROOT files (TTree), decoding whole baskets into Arrow arrays.
+//! `hepfusion-root`: our own reader of CERN ROOT files (TTree), decoding whole baskets into
+//! Arrow arrays. A crate of its own, with neither DataFusion nor burn: the DataFusion data
+//! source (`hepfusion::datasource`), the fuzz targets and the tools build on it; RNTuple and
+//! writing will sit beside TTree here.
 //!
 //! Layers, each readable alone (after uproot5's design):
 //! - [`source`]: where bytes come from (local, HTTP, S3 through `object_store`);
@@ -9,7 +12,6 @@
 //! - [`interpretation`], [`decode`]: how a branch's bytes become Arrow arrays;
 //! - [`reader`]: a tree as a table (schema, clusters, entry ranges).
 //!
-//! Nothing here depends on DataFusion.
 
 pub mod basket;
 pub mod compression;
