@@ -28,7 +28,7 @@ pub mod tree;
 
 pub use error::{Result, RootError};
 pub use file::RootFile;
-pub use reader::{ReaderOptions, TreeReader};
+pub use reader::{ReadStats, ReaderOptions, TreeReader};
 pub use source::Source;
 
 /// Opens every tree of a file and decodes every readable branch of it, cluster by cluster;

@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use arrow::array::{Array, ArrayRef, ListArray, StructArray};
 use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef};
@@ -81,6 +82,18 @@ impl Node {
             Node::Leaf { name, .. } | Node::Object { name, .. } | Node::Collection { name, .. } => name,
         }
     }
+}
+
+/// What a read did, for a scan's metrics: basket bytes fetched from storage (compressed, keys
+/// included), baskets and branches read, and the time spent decompressing baskets and
+/// decoding them into Arrow.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct ReadStats {
+    pub bytes: u64,
+    pub baskets: u64,
+    pub branches: u64,
+    pub decompress: Duration,
+    pub decode: Duration,
 }
 
 pub struct TreeReader {
@@ -175,16 +188,15 @@ impl TreeReader {
     /// Reads columns `cols` (indices into the schema) for entries `start..stop`.
     pub async fn read_columns(&self, cols: &[usize], start: u64, stop: u64) -> Result<Vec<ArrayRef>> {
         let nodes = cols.iter().map(|&c| self.column(c).map(Cow::Borrowed)).collect::<Result<Vec<_>>>()?;
-        self.read_nodes(&nodes, start, stop).await
+        self.read_nodes(&nodes, start, stop, &mut ReadStats::default()).await
     }
 
     /// Reads columns as [`Self::read_columns`] does, each as the type given with it: the
     /// schema's, or a narrower one that keeps only some fields of a struct or collection (the
     /// members a query uses), whose other members' branches are then not read at all. A struct
     /// decoded from one branch (a leaf list, a TLorentzVector) comes whole, with its stored type.
-    /// Also returns the bytes of baskets it fetched from storage (compressed, keys included):
-    /// the scan's `bytes_scanned`.
-    pub async fn read_columns_as(&self, cols: &[(usize, DataType)], start: u64, stop: u64) -> Result<(Vec<ArrayRef>, u64)> {
+    /// Also says what the read did ([`ReadStats`]): the scan's metrics.
+    pub async fn read_columns_as(&self, cols: &[(usize, DataType)], start: u64, stop: u64) -> Result<(Vec<ArrayRef>, ReadStats)> {
         let nodes = cols
             .iter()
             .map(|(c, t)| {
@@ -196,24 +208,21 @@ impl TreeReader {
                 }
             })
             .collect::<Result<Vec<_>>>()?;
-        let mut flats = Vec::new();
-        for node in &nodes {
-            collect_flats(node, &mut flats);
-        }
-        let bytes = self.basket_ranges(&flats, start, stop).iter().map(|r| r.end - r.start).sum();
-        Ok((self.read_nodes(&nodes, start, stop).await?, bytes))
+        let mut stats = ReadStats::default();
+        let arrays = self.read_nodes(&nodes, start, stop, &mut stats).await?;
+        Ok((arrays, stats))
     }
 
     fn column(&self, c: usize) -> Result<&Node> {
         self.columns.get(c).ok_or_else(|| RootError::not_found(format!("column {c}")))
     }
 
-    async fn read_nodes(&self, nodes: &[Cow<'_, Node>], start: u64, stop: u64) -> Result<Vec<ArrayRef>> {
+    async fn read_nodes(&self, nodes: &[Cow<'_, Node>], start: u64, stop: u64, stats: &mut ReadStats) -> Result<Vec<ArrayRef>> {
         let mut flats = Vec::new();
         for node in nodes {
             collect_flats(node, &mut flats);
         }
-        let arrays = self.read_flats(&flats, start, stop).await.map_err(|e| e.in_tree(&self.tree_path).in_file(self.source.name()))?;
+        let arrays = self.read_flats(&flats, start, stop, stats).await.map_err(|e| e.in_tree(&self.tree_path).in_file(self.source.name()))?;
         let by_flat: HashMap<usize, ArrayRef> = flats.into_iter().zip(arrays).collect();
         nodes
             .iter()
@@ -226,18 +235,20 @@ impl TreeReader {
         if flat >= self.flat.len() {
             return Err(RootError::not_found(format!("flat branch {flat}")));
         }
-        let mut v = self.read_flats(&[flat], start, stop).await.map_err(|e| e.in_tree(&self.tree_path).in_file(self.source.name()))?;
+        let mut v = self.read_flats(&[flat], start, stop, &mut ReadStats::default()).await.map_err(|e| e.in_tree(&self.tree_path).in_file(self.source.name()))?;
         Ok(v.remove(0))
     }
 
-    async fn read_flats(&self, flats: &[usize], start: u64, stop: u64) -> Result<Vec<ArrayRef>> {
+    async fn read_flats(&self, flats: &[usize], start: u64, stop: u64, stats: &mut ReadStats) -> Result<Vec<ArrayRef>> {
         let fetched = self.fetch(flats, start, stop).await?;
+        stats.bytes += fetched.values().map(|b| b.len() as u64).sum::<u64>();
+        stats.branches += flats.len() as u64;
         let mut out = Vec::with_capacity(flats.len());
         // One buffer for every compressed basket of this read: a fresh one per branch faulted
         // its pages in again each time.
         let mut scratch = Vec::new();
         for &f in flats {
-            out.push(self.decode(f, start, stop, &fetched, &mut scratch).await?);
+            out.push(self.decode(f, start, stop, &fetched, &mut scratch, stats).await?);
         }
         Ok(out)
     }
@@ -265,7 +276,7 @@ impl TreeReader {
         ranges
     }
 
-    async fn decode(&self, f: usize, start: u64, stop: u64, fetched: &HashMap<u64, Bytes>, scratch: &mut Vec<u8>) -> Result<ArrayRef> {
+    async fn decode(&self, f: usize, start: u64, stop: u64, fetched: &HashMap<u64, Bytes>, scratch: &mut Vec<u8>, stats: &mut ReadStats) -> Result<ArrayRef> {
         let fb = &self.flat[f];
         let interp = fb.interpretation.as_ref().map_err(|e| RootError::unsupported(e.clone()).in_branch(&fb.path))?;
         let mut builder = ColumnBuilder::new(interp, (stop - start) as usize);
@@ -274,7 +285,10 @@ impl TreeReader {
             let basket = match &b.loc {
                 BasketLoc::External { seek, .. } => {
                     let raw = fetched.get(seek).ok_or_else(|| RootError::io("basket not fetched"))?;
-                    parse_basket(raw, scratch).map_err(|e| e.in_basket(i).in_branch(&fb.path))?
+                    let started = Instant::now();
+                    let basket = parse_basket(raw, scratch).map_err(|e| e.in_basket(i).in_branch(&fb.path))?;
+                    stats.decompress += started.elapsed();
+                    basket
                 }
                 BasketLoc::Embedded(k) => {
                     let e = &fb.branch.embedded[*k];
@@ -298,9 +312,12 @@ impl TreeReader {
                 let derived = self.derived_offsets(fb, b, (start, stop), &mut counts, interp).await;
                 offsets = Some(derived.and_then(|o| EntryOffsets::positions(o, basket.data.len())).map_err(|e| e.in_basket(i).in_branch(&fb.path))?);
             }
+            stats.baskets += 1;
+            let started = Instant::now();
             builder
                 .append(basket.data, offsets.as_ref(), lo, hi)
                 .map_err(|e| e.in_basket(i).in_branch(&fb.path))?;
+            stats.decode += started.elapsed();
         }
         if builder.entries() as u64 != stop - start {
             return Err(RootError::format(format!(
@@ -310,7 +327,10 @@ impl TreeReader {
             ))
             .in_branch(&fb.path));
         }
-        builder.finish().map_err(|e| e.in_branch(&fb.path))
+        let started = Instant::now();
+        let array = builder.finish().map_err(|e| e.in_branch(&fb.path));
+        stats.decode += started.elapsed();
+        array
     }
 
     /// Entry offsets of a basket written without an offset table (`kGenerateOffsetMap`),
@@ -332,7 +352,7 @@ impl TreeReader {
             let touched = fb.baskets.iter().filter(|x| x.stop > start && x.start < stop);
             let first = touched.clone().map(|x| x.start).min().unwrap_or(b.start).min(b.start);
             let last = touched.map(|x| x.stop).max().unwrap_or(b.stop).max(b.stop);
-            let arr = Box::pin(self.read_flats(&[counter], first, last)).await?.remove(0);
+            let arr = Box::pin(self.read_flats(&[counter], first, last, &mut ReadStats::default())).await?.remove(0);
             let arr = arrow::compute::cast(&arr, &DataType::Int64).map_err(|e| RootError::format(e.to_string()))?;
             let ints = arr.as_any().downcast_ref::<arrow::array::Int64Array>().ok_or_else(|| RootError::format("counter is not an integer"))?;
             *counts = Some((first, ints.values().iter().map(|&v| v.max(0) as usize).collect()));

@@ -23,12 +23,13 @@ use datafusion::physical_expr::projection::ProjectionExprs;
 use datafusion::physical_expr::expressions::{CastExpr, Column};
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_plan::apply_expression_roots;
-use datafusion::physical_plan::metrics::{Count, ExecutionPlanMetricsSet, MetricBuilder};
+use datafusion::physical_plan::metrics::ExecutionPlanMetricsSet;
 use futures::{FutureExt, StreamExt, TryStreamExt};
 use object_store::ObjectStore;
 
 use super::df_err;
 use super::format::open_tree;
+use super::metrics::RootScanMetrics;
 use super::options::RootOptions;
 
 #[derive(Clone)]
@@ -85,8 +86,7 @@ impl FileSource for RootSource {
             batch_size: self.batch_size.unwrap_or(8192).max(1),
             limit: cfg.limit,
             metadata_cache: self.metadata_cache.clone(),
-            // As Parquet names it: EXPLAIN ANALYZE and the shell's progress line read it.
-            bytes_scanned: MetricBuilder::new(&self.metrics).counter("bytes_scanned", partition),
+            metrics: RootScanMetrics::new(&self.metrics, partition),
         });
         ProjectionOpener::try_new(self.projection.clone(), inner, self.table_schema.file_schema())
     }
@@ -180,8 +180,7 @@ struct RootOpener {
     batch_size: usize,
     limit: Option<usize>,
     metadata_cache: Option<Arc<FileMetadataCache>>,
-    /// Basket bytes fetched from storage (compressed, keys included).
-    bytes_scanned: Count,
+    metrics: RootScanMetrics,
 }
 
 impl FileOpener for RootOpener {
@@ -193,7 +192,7 @@ impl FileOpener for RootOpener {
         let batch_size = self.batch_size;
         let limit = self.limit;
         let cache = self.metadata_cache.clone();
-        let bytes_scanned = self.bytes_scanned.clone();
+        let metrics = self.metrics.clone();
         Ok(Box::pin(async move {
             let reader = open_tree(&store, &file.object_meta, &opts, cache.as_ref()).await?;
             let size = file.object_meta.size.max(1) as u128;
@@ -210,11 +209,13 @@ impl FileOpener for RootOpener {
             // With a LIMIT, stop reading clusters once enough entries are covered.
             if let Some(l) = limit {
                 let mut covered = 0u64;
+                let before = clusters.len();
                 clusters.retain(|&(s, e)| {
                     let keep = covered < l as u64;
                     covered += e - s;
                     keep
                 });
+                metrics.clusters_pruned_by_limit.add(before - clusters.len());
             }
             // Clusters are read as tasks of their own, two at a time per partition: the next
             // cluster is fetched and decoded while this one is consumed, and an idle core takes
@@ -225,8 +226,8 @@ impl FileOpener for RootOpener {
                     let reader = Arc::clone(&reader);
                     let columns = columns.clone();
                     let schema = Arc::clone(&schema);
-                    let bytes_scanned = bytes_scanned.clone();
-                    let read = async move { read_cluster(&reader, &columns, &schema, start, stop, batch_size, &bytes_scanned).await };
+                    let metrics = metrics.clone();
+                    let read = async move { read_cluster(&reader, &columns, &schema, start, stop, batch_size, &metrics).await };
                     match tokio::runtime::Handle::try_current() {
                         Ok(_) => {
                             let task = SpawnedTask::spawn(read);
@@ -251,7 +252,7 @@ async fn read_cluster(
     start: u64,
     stop: u64,
     batch_size: usize,
-    bytes_scanned: &Count,
+    metrics: &RootScanMetrics,
 ) -> Result<Vec<RecordBatch>> {
     let n = (stop - start) as usize;
     let mut out = Vec::with_capacity(n.div_ceil(batch_size));
@@ -266,8 +267,8 @@ async fn read_cluster(
         }
         return Ok(out);
     }
-    let (arrays, bytes) = reader.read_columns_as(columns, start, stop).await.map_err(df_err)?;
-    bytes_scanned.add(bytes as usize);
+    let (arrays, stats) = reader.read_columns_as(columns, start, stop).await.map_err(df_err)?;
+    metrics.add(&stats);
     // A struct the reader decodes as one leaf (a leaf list `run/I:lumi/I`, a TLorentzVector)
     // comes whole: its narrowed type is taken here.
     let arrays = arrays

@@ -253,3 +253,38 @@ async fn delphes_references_are_read_and_followed() {
     );
     assert_eq!(scalar_i64(&ctx, &constituents).await, 636);
 }
+
+/// The metrics of the query's ROOT scans after running it: what `EXPLAIN ANALYZE` shows.
+async fn scan_metrics(ctx: &datafusion::prelude::SessionContext, sql: &str) -> datafusion::physical_plan::metrics::MetricsSet {
+    use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+    let df = hepfusion_udfs::sql::sql(ctx, sql).await.unwrap();
+    let task = std::sync::Arc::new(df.task_ctx());
+    let plan = df.create_physical_plan().await.unwrap();
+    datafusion::physical_plan::collect(plan.clone(), task).await.unwrap();
+    let mut found = datafusion::physical_plan::metrics::MetricsSet::new();
+    plan.apply(|node| {
+        if node.name() == "DataSourceExec" {
+            for m in node.metrics().unwrap().iter() {
+                found.push(m.clone());
+            }
+        }
+        Ok(TreeNodeRecursion::Continue)
+    })
+    .unwrap();
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn root_scans_report_bytes_baskets_and_times() {
+    let cfg = hepfusion::session_config().with_target_partitions(1);
+    let ctx = hepfusion::session::new_context_with_config(cfg).unwrap();
+    let count = |m: &datafusion::physical_plan::metrics::MetricsSet, name: &str| m.sum_by_name(name).map(|v| v.as_usize()).unwrap_or(usize::MAX);
+    // HZZ's NMuon: one zlib basket of 1269 bytes, its fZipBytes (root_ls and uproot say so).
+    let m = scan_metrics(&ctx, &format!("SELECT sum(NMuon) FROM read_root('{}')", skhep("uproot-HZZ.root"))).await;
+    assert_eq!((count(&m, "bytes_scanned"), count(&m, "baskets_read"), count(&m, "branch_reads")), (1269, 1, 1));
+    assert!(count(&m, "time_elapsed_decompressing") > 0 && count(&m, "time_elapsed_decoding") > 0);
+    assert_eq!(count(&m, "clusters_pruned_by_limit"), 0);
+    // issue412's b1: 10⁶ entries in 100 clusters; LIMIT 5 reads the first only.
+    let m = scan_metrics(&ctx, &format!("SELECT b1 FROM read_root('{}') LIMIT 5", skhep("uproot-issue412.root"))).await;
+    assert_eq!((count(&m, "baskets_read"), count(&m, "clusters_pruned_by_limit")), (1, 99));
+}
