@@ -10,10 +10,9 @@ use arrow::datatypes::*;
 use super::basket::EntryOffsets;
 use super::cursor::Cursor;
 use super::error::{Result, RootError};
+use super::objects::K_IS_REFERENCED;
 use super::interpretation::{Interpretation, Layout, Scalar, Stl, VectorClass};
 
-/// TObject::fBits flag: the object is referenced, and its process id follows the bits.
-const K_IS_REFERENCED: u32 = 1 << 4;
 /// The flag marking an object's first four bytes as a byte count.
 const K_BYTE_COUNT: u32 = 0x4000_0000;
 /// TObject::fBits flag of a TRef: the reference is a UUID string, not a process id.

@@ -78,9 +78,6 @@ impl RootError {
         }
         self
     }
-    pub fn is_unsupported(&self) -> bool {
-        matches!(self, RootError::Unsupported { .. })
-    }
 }
 
 impl fmt::Display for RootError {

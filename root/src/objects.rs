@@ -15,7 +15,7 @@ const K_NEW_CLASS_TAG: u32 = 0xFFFF_FFFF;
 const K_CLASS_MASK: u32 = 0x8000_0000;
 const K_MAP_OFFSET: i64 = 2;
 /// TObject::fBits flag: the object was referenced and a process id follows.
-const K_IS_REFERENCED: u32 = 1 << 4;
+pub(crate) const K_IS_REFERENCED: u32 = 1 << 4;
 
 /// A deserialised object of one of the modelled classes.
 #[derive(Debug)]

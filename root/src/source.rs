@@ -53,6 +53,15 @@ impl Source {
     }
 
     pub async fn read(&self, range: Range<u64>) -> Result<Bytes> {
+        self.check(&range)?;
+        self.store
+            .get_range(&self.path, range)
+            .await
+            .map_err(|e| RootError::io(e.to_string()).in_file(&self.name))
+    }
+
+    /// A range inside the file, or the error a truncated or corrupt file gets.
+    fn check(&self, range: &Range<u64>) -> Result<()> {
         if range.end > self.size || range.start > range.end {
             return Err(RootError::format(format!(
                 "record at bytes {}..{} lies beyond the end of the file ({} bytes): the file is truncated or corrupt",
@@ -60,21 +69,12 @@ impl Source {
             ))
             .in_file(&self.name));
         }
-        self.store
-            .get_range(&self.path, range)
-            .await
-            .map_err(|e| RootError::io(e.to_string()).in_file(&self.name))
+        Ok(())
     }
 
     /// Fetches several ranges at once; the store coalesces nearby ones into few requests.
     pub async fn read_many(&self, ranges: &[Range<u64>]) -> Result<Vec<Bytes>> {
-        if let Some(r) = ranges.iter().find(|r| r.end > self.size || r.start > r.end) {
-            return Err(RootError::format(format!(
-                "record at bytes {}..{} lies beyond the end of the file ({} bytes): the file is truncated or corrupt",
-                r.start, r.end, self.size
-            ))
-            .in_file(&self.name));
-        }
+        ranges.iter().try_for_each(|r| self.check(r))?;
         self.store
             .get_ranges(&self.path, ranges)
             .await
