@@ -187,13 +187,9 @@ impl RootFile {
         Ok(self.objects().await?.into_iter().filter(|o| o.is_tree()).collect())
     }
 
-    /// Why a tree is not there: the trees the file holds instead, and its RNTuples, which
-    /// hepfusion cannot read yet.
-    async fn missing_tree(&self, what: String) -> RootError {
-        let objects = match self.objects().await {
-            Ok(o) => o,
-            Err(e) => return e,
-        };
+    /// Why a tree is not there: the trees among `objects` (the file's) instead, and its
+    /// RNTuples, which hepfusion cannot read yet.
+    fn missing_tree(&self, objects: &[TreeEntry], what: String) -> RootError {
         let list = |f: fn(&TreeEntry) -> bool| objects.iter().filter(|o| f(o)).map(|o| format!("'{}'", o.path)).collect::<Vec<_>>().join(", ");
         let (trees, rntuples) = (list(TreeEntry::is_tree), list(TreeEntry::is_rntuple));
         let mut msg = what;
@@ -216,12 +212,12 @@ impl RootFile {
     /// Finds a tree by path (`dir/tree`, optionally `;cycle`), or the only tree when `path` is
     /// `None`.
     pub async fn find_tree(&self, path: Option<&str>) -> Result<TreeEntry> {
-        let trees = self.trees().await?;
+        let objects = self.objects().await?;
+        let mut trees: Vec<TreeEntry> = objects.iter().filter(|o| o.is_tree()).cloned().collect();
         let Some(path) = path else {
-            let mut trees = trees;
             return match trees.len() {
                 1 => Ok(trees.remove(0)),
-                0 => Err(self.missing_tree("no tree to read".into()).await),
+                0 => Err(self.missing_tree(&objects, "no tree to read".into())),
                 _ => Err(RootError::not_found(format!(
                     "the file holds {} trees ({}); name one with the 'root.tree' option or read_root's second argument",
                     trees.len(),
@@ -239,7 +235,7 @@ impl RootFile {
         }
         match trees.into_iter().find(|t| t.path == want) {
             Some(t) => Ok(t),
-            None => Err(self.missing_tree(format!("no TTree named '{want}'")).await),
+            None => Err(self.missing_tree(&objects, format!("no TTree named '{want}'"))),
         }
     }
 

@@ -14,7 +14,7 @@ use bytes::Bytes;
 use super::basket::{parse_basket, Basket, EntryOffsets};
 use super::decode::ColumnBuilder;
 use super::error::{Result, RootError};
-use super::file::RootFile;
+use super::file::{RootFile, TreeEntry};
 use super::interpretation::{interpret, list_of, Interpretation, Layout};
 use super::source::Source;
 use super::tree::{Branch, Tree};
@@ -116,10 +116,15 @@ fn strip_name(child: &str, parent: &str) -> String {
 impl TreeReader {
     /// Opens `tree` (or the file's only tree) in `source`.
     pub async fn open(source: Source, tree: Option<&str>, opts: &ReaderOptions) -> Result<TreeReader> {
-        let file = RootFile::open(source.clone()).await?;
+        let file = RootFile::open(source).await?;
         let entry = file.find_tree(tree).await?;
-        let t = file.read_tree(&entry).await?;
-        Self::from_tree(&file, entry.path, t, opts).map_err(|e| e.in_file(source.name()))
+        Self::open_entry(&file, &entry, opts).await
+    }
+
+    /// Opens the tree `entry` of a file already open (listings open each of a file's trees).
+    pub async fn open_entry(file: &RootFile, entry: &TreeEntry, opts: &ReaderOptions) -> Result<TreeReader> {
+        let t = file.read_tree(entry).await?;
+        Self::from_tree(file, entry.path.clone(), t, opts).map_err(|e| e.in_file(file.name()))
     }
 
     fn from_tree(file: &RootFile, tree_path: String, tree: Tree, opts: &ReaderOptions) -> Result<TreeReader> {
@@ -256,13 +261,6 @@ impl TreeReader {
     /// Fetches, in one batch of range requests, every external basket of `flats` that overlaps
     /// `start..stop`.
     async fn fetch(&self, flats: &[usize], start: u64, stop: u64) -> Result<HashMap<u64, Bytes>> {
-        let ranges = self.basket_ranges(flats, start, stop);
-        let data = self.source.read_many(&ranges).await?;
-        Ok(ranges.into_iter().map(|r| r.start).zip(data).collect())
-    }
-
-    /// The byte ranges of the external baskets of `flats` that overlap `start..stop`, each once.
-    fn basket_ranges(&self, flats: &[usize], start: u64, stop: u64) -> Vec<std::ops::Range<u64>> {
         let mut ranges = Vec::new();
         for &f in flats {
             for b in self.flat[f].baskets.iter().filter(|b| b.stop > start && b.start < stop) {
@@ -273,7 +271,8 @@ impl TreeReader {
         }
         ranges.sort_by_key(|r| r.start);
         ranges.dedup();
-        ranges
+        let data = self.source.read_many(&ranges).await?;
+        Ok(ranges.into_iter().map(|r| r.start).zip(data).collect())
     }
 
     async fn decode(&self, f: usize, start: u64, stop: u64, fetched: &HashMap<u64, Bytes>, scratch: &mut Vec<u8>, stats: &mut ReadStats) -> Result<ArrayRef> {
@@ -468,11 +467,7 @@ fn dedup_names(children: &mut [Node]) {
 /// then those embedded in the tree record.
 fn basket_plan(br: &Branch, tree_entries: i64) -> std::result::Result<Vec<BasketRef>, String> {
     let mut out = Vec::new();
-    let n = br.basket_seek.len().min(br.basket_entry.len()).min(br.basket_bytes.len());
-    let mut normal = 0;
-    while normal < n && br.basket_seek[normal] != 0 && normal as i32 != br.write_basket {
-        normal += 1;
-    }
+    let normal = br.normal_baskets();
     for i in 0..normal {
         let start = br.basket_entry[i];
         let stop = if i + 1 < br.basket_entry.len() && (i + 1 < normal || br.basket_entry[i + 1] > start) {

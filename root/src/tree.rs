@@ -69,11 +69,21 @@ pub struct Branch {
 }
 
 impl Branch {
-    /// Baskets in their own keys (up to the first unset seek, as ROOT and uproot count them)
-    /// plus the non-empty ones embedded in the tree record (g4tools leaves an empty one).
+    /// Baskets in their own keys: up to the first unset seek or `fWriteBasket`, as ROOT and
+    /// uproot count them.
+    pub fn normal_baskets(&self) -> usize {
+        let n = self.basket_seek.len().min(self.basket_entry.len()).min(self.basket_bytes.len());
+        let mut normal = 0;
+        while normal < n && self.basket_seek[normal] != 0 && normal as i32 != self.write_basket {
+            normal += 1;
+        }
+        normal
+    }
+
+    /// Baskets in their own keys plus the non-empty ones embedded in the tree record (g4tools
+    /// leaves an empty one).
     pub fn baskets(&self) -> usize {
-        let written = self.basket_seek.iter().take(self.write_basket.max(0) as usize).take_while(|&&s| s != 0).count();
-        written + self.embedded.iter().filter(|b| b.entries > 0).count()
+        self.normal_baskets() + self.embedded.iter().filter(|b| b.entries > 0).count()
     }
 }
 

@@ -82,7 +82,10 @@ pub fn candidates(names: &Names, before: &str) -> (usize, Vec<Pair>) {
         let start = before.len() - arg.len() + arg.rfind(' ').map_or(0, |i| i + 1);
         return (start, paths(&before[start..]));
     }
-    let start = before.rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '\\')).map_or(0, |i| i + 1);
+    let start = before
+        .char_indices()
+        .rfind(|&(_, c)| !(c.is_alphanumeric() || c == '_' || c == '\\'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     let word = &before[start..];
     if word.is_empty() {
         return (start, vec![]);

@@ -5,6 +5,7 @@
 use std::time::Instant;
 
 use datafusion::error::{DataFusionError, Result};
+use datafusion::physical_plan::common::collect;
 use datafusion::physical_plan::execute_stream;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::Statement as DFStatement;
@@ -61,20 +62,14 @@ async fn run_statement(ctx: &SessionContext, stmt: DFStatement, printer: &Printe
     let mut progress = Progress::watch(plan.clone(), start);
     let mut stream = execute_stream(plan, std::sync::Arc::new(task_ctx))?;
     if let Some(command) = command {
-        let mut batches = vec![];
-        while let Some(b) = stream.next().await {
-            batches.push(b?);
-        }
+        let batches = collect(stream).await?;
         drop(progress);
         printer.print_command(command, &batches, start.elapsed());
         return Ok(());
     }
     if explain && !printer.streams() {
         // A plan is read whole: its lines are not cut to a cell's width.
-        let mut batches = vec![];
-        while let Some(b) = stream.next().await {
-            batches.push(b?);
-        }
+        let batches = collect(stream).await?;
         drop(progress);
         return printer.print_plan(&batches);
     }

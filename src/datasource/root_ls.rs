@@ -118,7 +118,7 @@ impl Rows {
         self.branch.append_value(path);
         self.class.append_value(&b.class);
         self.entries.append_value(b.entries);
-        let interpretation = status.and_then(|s| s.flat).and_then(|i| reader.flat_branches()[i].interpretation.as_ref().ok());
+        let interpretation = status.and_then(|s| s.flat).and_then(|i| reader.flat_branches().get(i)).and_then(|f| f.interpretation.as_ref().ok());
         self.cpp_type.append_option(interpretation.map(|i| i.typename(string_class(b, &reader.tree.leaves, streamers))));
         self.compressed.append_value(b.zip_bytes);
         self.uncompressed.append_value(b.tot_bytes);
@@ -204,23 +204,19 @@ async fn listing(state: &SessionState, path: &str, only_tree: Option<&str>) -> R
     })?;
     let name = display_name(store.as_ref(), &meta.location);
     let source = Source::new(store, meta.location.clone(), meta.size, name);
-    let file = RootFile::open(source.clone()).await.map_err(df_err)?;
-    let objects = file.objects().await.map_err(df_err)?;
-    if let Some(t) = only_tree {
-        // The same lookup (and errors) as read_root's.
-        file.find_tree(Some(t)).await.map_err(df_err)?;
-    }
+    let file = RootFile::open(source).await.map_err(df_err)?;
+    // One tree by read_root's lookup (and its errors), or everything the file holds.
+    let objects = match only_tree {
+        Some(t) => vec![file.find_tree(Some(t)).await.map_err(df_err)?],
+        None => file.objects().await.map_err(df_err)?,
+    };
     let mut rows = Rows::default();
     for o in &objects {
-        let wanted = only_tree.is_none_or(|t| o.path == t.trim_matches('/').split(';').next().unwrap_or(t));
-        if !wanted {
-            continue;
-        }
         if !o.is_tree() {
             rows.object(&o.path, &o.key.class_name, o.is_rntuple());
             continue;
         }
-        let reader = TreeReader::open(source.clone(), Some(&o.path), &ReaderOptions::default()).await.map_err(|e| e.to_string());
+        let reader = TreeReader::open_entry(&file, o, &ReaderOptions::default()).await.map_err(|e| e.to_string());
         rows.tree(&o.path, &o.key.class_name, reader.as_ref().map_err(Clone::clone));
         if let Ok(reader) = &reader {
             let statuses: HashMap<&str, &BranchStatus> = reader.branch_statuses().iter().map(|s| (s.path.as_str(), s)).collect();

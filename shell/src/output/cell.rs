@@ -91,7 +91,8 @@ fn write_scalar(array: &dyn Array, row: usize, budget: usize, out: &mut String) 
     }
 }
 
-fn chars(s: &str) -> usize {
+/// Width in characters (what a terminal column counts for the text tables print).
+pub fn chars(s: &str) -> usize {
     s.chars().count()
 }
 

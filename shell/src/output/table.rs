@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 
-use super::cell::cell;
+use super::cell::{cell, chars};
 
 /// The rows of a result that a table of at most `max` rows shows: the first `max - max / 2`
 /// and the last `max / 2`, and how many there were.
@@ -48,7 +48,7 @@ impl Rows {
         self.tail.push_back(batch.slice(batch.num_rows() - keep, keep));
         self.tail_rows += keep;
         while self.tail_rows > tail_max {
-            let front = self.tail.pop_front().expect("rows beyond the tail are in a batch");
+            let Some(front) = self.tail.pop_front() else { break };
             let extra = self.tail_rows - tail_max;
             if extra < front.num_rows() {
                 self.tail.push_front(front.slice(extra, front.num_rows() - extra));
@@ -94,7 +94,8 @@ pub fn render(rows: &Rows, width: Option<usize>) -> Drawn {
     };
     let head = to_cells(&mut rows.head.iter());
     let tail = to_cells(&mut rows.tail.iter());
-    let mut widths: Vec<usize> = header.iter().map(|h| chars(h)).collect();
+    // At least one character: the `…` row fills every column, named "" or not.
+    let mut widths: Vec<usize> = header.iter().map(|h| chars(h).max(1)).collect();
     for row in head.iter().chain(&tail) {
         for (w, c) in widths.iter_mut().zip(row) {
             *w = (*w).max(chars(c));
@@ -123,7 +124,7 @@ pub fn render(rows: &Rows, width: Option<usize>) -> Drawn {
                 out.push_str("| … ");
             }
             let text = cells(c);
-            let pad = " ".repeat(widths[c] - chars(&text));
+            let pad = " ".repeat(widths[c].saturating_sub(chars(&text)));
             if right[c] {
                 out.push_str(&format!("| {pad}{text} "));
             } else {
@@ -197,10 +198,6 @@ fn fitting_columns(widths: &[usize], width: Option<usize>) -> (Vec<usize>, Optio
 
 fn is_number(t: &DataType) -> bool {
     t.is_numeric()
-}
-
-fn chars(s: &str) -> usize {
-    s.chars().count()
 }
 
 #[cfg(test)]
