@@ -15,9 +15,12 @@ fn skhep(name: &str) -> String {
 
 const PROMPT: &str = "hepfusion> ";
 
-/// The shell in a terminal of `columns` columns, with its history in `home`.
+/// The shell in a terminal of `columns` columns, with its history in `home`. The pseudo-terminal
+/// gets that size (by `stty`, before the shell starts) so that the line editor wraps long lines
+/// where the shell's output does; a terminal of no size is taken as 80 columns.
 fn shell(home: &std::path::Path, columns: usize) -> PtySession {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hepfusion"));
+    let mut cmd = Command::new("sh");
+    cmd.args(["-c", &format!("stty cols {columns} rows 50 && exec \"$0\""), env!("CARGO_BIN_EXE_hepfusion")]);
     cmd.env("HOME", home).env("COLUMNS", columns.to_string()).env("TERM", "xterm");
     let mut s = spawn_with_options(cmd, Options { timeout_ms: Some(30_000), strip_ansi_escape_codes: true }).expect("start the shell");
     s.exp_string(PROMPT).expect("first prompt");
@@ -150,4 +153,17 @@ fn describe_root_and_timing_commands() {
     s.exp_string("1 row").unwrap();
     let rest = s.exp_string(PROMPT).unwrap();
     assert!(!rest.contains(" in "), "no time with timing off: {rest:?}");
+}
+
+#[test]
+fn statements_pasted_at_once_all_run() {
+    // Lines typed or pasted while a statement runs wait for the next prompt; none is lost.
+    let home = tempfile::tempdir().unwrap();
+    let mut s = shell(home.path(), 100);
+    let zmumu = skhep("uproot-Zmumu.root");
+    s.send(&format!("CREATE EXTERNAL TABLE z STORED AS ROOT LOCATION '{zmumu}';\rSELECT count(*) * 10 AS n FROM z;\rSELECT 'third' AS x;\r")).unwrap();
+    s.flush().unwrap();
+    s.exp_string("23040").unwrap();
+    s.exp_string("| third").unwrap();
+    s.exp_string(PROMPT).unwrap();
 }
