@@ -21,7 +21,6 @@ pub fn without_transparent_huge_pages() {
 /// Threads of the tokio blocking pool: enough for the reads of local files that object_store
 /// runs there (a table's files are opened 32 at a time, `meta_fetch_concurrency`), few enough
 /// that each is reused often (see [`runtime_builder`]).
-#[cfg(feature = "datafusion")]
 pub const BLOCKING_THREADS: usize = 16;
 
 /// The multi-threaded tokio runtime of our binaries and the Python module, its blocking pool
@@ -31,7 +30,6 @@ pub const BLOCKING_THREADS: usize = 16;
 /// them back until it allocates again. With ~70 such threads (the concurrent opens of a
 /// pipeline's tables start that many) the shell grew by ~300 MB over a few passes over 126 MB
 /// of ROOT files.
-#[cfg(feature = "datafusion")]
 pub fn runtime_builder() -> tokio::runtime::Builder {
     let mut builder = tokio::runtime::Builder::new_multi_thread();
     builder.enable_all().max_blocking_threads(BLOCKING_THREADS);

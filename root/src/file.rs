@@ -1,12 +1,12 @@
 //! The file layer: header, keys, directories, streamer infos, and finding trees by path.
 
-use super::compression;
-use super::cursor::Cursor;
-use super::error::{Result, RootError};
-use super::objects::{read_tlist, ReadContext};
-use super::source::Source;
-use super::streamers::Streamers;
-use super::tree::{read_tree, Tree};
+use crate::io::compression;
+use crate::io::cursor::Cursor;
+use crate::error::{Result, RootError};
+use crate::models::objects::{read_tlist, ReadContext};
+use crate::io::source::Source;
+use crate::models::streamers::Streamers;
+use crate::models::tree::{read_tree, Tree};
 
 /// The fixed file header (`TFile` record at byte 0).
 #[derive(Debug, Clone)]
@@ -133,6 +133,23 @@ impl TreeEntry {
 }
 
 impl RootFile {
+    /// Reads a file's header, top directory and streamer infos; trees are read when asked for.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> hepfusion_root::Result<()> {
+    /// use hepfusion_root::{RootFile, Source};
+    ///
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/skhep-testdata/uproot-HZZ.root");
+    /// let file = RootFile::open(Source::local(path).await?).await?;
+    /// let trees: Vec<String> = file.trees().await?.into_iter().map(|t| t.path).collect();
+    /// assert_eq!(trees, ["events"]);
+    /// // A wrong name is an error that lists what the file holds.
+    /// let err = file.find_tree(Some("Events")).await.unwrap_err().to_string();
+    /// assert!(err.contains("events"), "{err}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn open(source: Source) -> Result<RootFile> {
         let name = source.name().to_string();
         Self::open_inner(source).await.map_err(|e| e.in_file(&name))

@@ -3,33 +3,50 @@
 //! source (`hepfusion::datasource`), the fuzz targets and the tools build on it; RNTuple and
 //! writing will sit beside TTree here.
 //!
-//! Layers, each readable alone (after uproot5's design):
-//! - [`source`]: where bytes come from (local, HTTP, S3 through `object_store`);
-//! - [`file`]: header, keys, directories, streamer infos;
-//! - [`objects`], [`streamers`], [`tree`]: the object stream and the models of TTree,
-//!   TBranch and TLeaf;
-//! - [`basket`], [`compression`]: basket records and their codecs;
-//! - [`interpretation`], [`decode`]: how a branch's bytes become Arrow arrays;
-//! - [`reader`]: a tree as a table (schema, clusters, entry ranges).
+//! Layers, each reading only those above it in this list (after uproot5's design):
+//! - `io`: where bytes come from (local, HTTP, S3 through `object_store`), the cursor over
+//!   ROOT's records, and the codecs of compressed blocks;
+//! - `models`: the object stream and the classes a reader needs (streamer infos, TTree,
+//!   TBranch, TLeaf);
+//! - `file`: the header, keys, directories and streamer infos of a file ([`RootFile`]);
+//! - `ttree`: baskets, interpretations, decoding into Arrow, and the [`TreeReader`].
 //!
+//! RNTuple (`rntuple/`) and writing (`write/`) will sit beside `ttree`, on the same `io`,
+//! `models` and `file`.
+//!
+//! Reading a branch of a tree, cluster by cluster:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> hepfusion_root::Result<()> {
+//! use hepfusion_root::{ReaderOptions, Source, TreeReader};
+//!
+//! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/skhep-testdata/uproot-Zmumu.root");
+//! let reader = TreeReader::open(Source::local(path).await?, Some("events"), &ReaderOptions::default()).await?;
+//! assert_eq!(reader.entries(), 2304);
+//! let px1 = reader.schema().index_of("px1").unwrap();
+//! let mut n = 0;
+//! for &(start, stop) in reader.clusters() {
+//!     let columns = reader.read_columns(&[px1], start, stop).await?;
+//!     n += columns[0].len();
+//! }
+//! assert_eq!(n, 2304);
+//! # Ok(())
+//! # }
+//! ```
 
-pub mod basket;
-pub mod compression;
-pub mod cursor;
-pub mod decode;
-pub mod error;
-pub mod file;
-pub mod interpretation;
-pub mod objects;
-pub mod reader;
-pub mod source;
-pub mod streamers;
-pub mod tree;
+mod error;
+mod file;
+mod io;
+mod models;
+mod ttree;
 
 pub use error::{Result, RootError};
-pub use file::RootFile;
-pub use reader::{ReadStats, ReaderOptions, TreeReader};
-pub use source::Source;
+pub use file::{RootFile, TreeEntry};
+pub use io::source::Source;
+pub use models::streamers::Streamers;
+pub use models::tree::{Branch, Leaf};
+pub use ttree::reader::{BranchStatus, ReadStats, ReaderOptions, TreeReader};
 
 /// Opens every tree of a file and decodes every readable branch of it, cluster by cluster;
 /// returns the number of values decoded. The fuzz target drives the whole reader through this.

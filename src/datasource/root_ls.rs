@@ -20,9 +20,7 @@ use super::df_err;
 use super::format::display_name;
 use super::read_root::string_arg;
 use crate::blocking::block_on;
-use crate::root::reader::BranchStatus;
-use crate::root::streamers::Streamers;
-use crate::root::tree::{Branch, Leaf};
+use crate::root::{Branch, BranchStatus, Leaf, Streamers};
 use crate::root::{ReaderOptions, RootFile, Source, TreeReader};
 use crate::session::state_of;
 

@@ -3,9 +3,9 @@
 
 use std::borrow::Cow;
 
-use super::compression;
-use super::cursor::Cursor;
-use super::error::{Result, RootError};
+use crate::io::compression;
+use crate::io::cursor::Cursor;
+use crate::error::{Result, RootError};
 
 /// One basket's uncompressed content, borrowed from the record or from a scratch buffer.
 #[derive(Debug, Clone)]

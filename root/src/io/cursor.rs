@@ -3,7 +3,7 @@
 //! ROOT's serialisation is a stream of big-endian fields in which objects carry a byte count;
 //! every read here is checked so that truncated or corrupt records give errors, never panics.
 
-use super::error::{Result, RootError};
+use crate::error::{Result, RootError};
 
 /// Marks a byte count (as opposed to a class tag) in the 4 bytes before an object.
 pub const K_BYTE_COUNT_MASK: u32 = 0x4000_0000;

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use arrow::datatypes::{DataType, Field, Fields};
 
-use super::streamers::{kind, StreamerElement, Streamers};
-use super::tree::{Branch, Leaf};
+use crate::models::streamers::{kind, StreamerElement, Streamers};
+use crate::models::tree::{Branch, Leaf};
 
 /// A primitive value type as stored on disk (big-endian).
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt};
 
-use super::error::{Result, RootError};
+use crate::error::{Result, RootError};
 
 /// A ROOT file's bytes, addressed by range.
 #[derive(Clone, Debug)]

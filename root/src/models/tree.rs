@@ -2,9 +2,9 @@
 //! does (TTree v16-v20, TBranch v10-v13, TBranchElement v8-v10), so that opening a tree never
 //! needs the file's own streamers.
 
-use super::cursor::Cursor;
-use super::error::{Result, RootError};
-use super::objects::{read_object_any, read_tnamed, read_tobjarray, Obj, ReadContext};
+use crate::io::cursor::Cursor;
+use crate::error::{Result, RootError};
+use crate::models::objects::{read_object_any, read_tnamed, read_tobjarray, Obj, ReadContext};
 
 #[derive(Debug, Clone)]
 pub struct Leaf {

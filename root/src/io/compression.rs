@@ -4,7 +4,7 @@
 
 
 
-use super::error::{Result, RootError};
+use crate::error::{Result, RootError};
 
 const HEADER: usize = 9;
 

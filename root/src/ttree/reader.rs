@@ -11,13 +11,13 @@ use arrow::array::{Array, ArrayRef, ListArray, StructArray};
 use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef};
 use bytes::Bytes;
 
-use super::basket::{parse_basket, Basket, EntryOffsets};
-use super::decode::ColumnBuilder;
-use super::error::{Result, RootError};
-use super::file::{RootFile, TreeEntry};
-use super::interpretation::{interpret, list_of, Interpretation, Layout};
-use super::source::Source;
-use super::tree::{Branch, Tree};
+use crate::ttree::basket::{parse_basket, Basket, EntryOffsets};
+use crate::ttree::decode::ColumnBuilder;
+use crate::error::{Result, RootError};
+use crate::file::{RootFile, TreeEntry};
+use crate::ttree::interpretation::{interpret, list_of, Interpretation, Layout};
+use crate::io::source::Source;
+use crate::models::tree::{Branch, Tree};
 
 /// How a tree is turned into a table.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]

@@ -7,11 +7,11 @@ use arrow::array::{ArrayRef, BooleanArray, FixedSizeListArray, ListArray, Primit
 use arrow::buffer::{BooleanBuffer, OffsetBuffer, ScalarBuffer};
 use arrow::datatypes::*;
 
-use super::basket::EntryOffsets;
-use super::cursor::Cursor;
-use super::error::{Result, RootError};
-use super::objects::K_IS_REFERENCED;
-use super::interpretation::{Interpretation, Layout, Scalar, Stl, VectorClass};
+use crate::ttree::basket::EntryOffsets;
+use crate::io::cursor::Cursor;
+use crate::error::{Result, RootError};
+use crate::models::objects::K_IS_REFERENCED;
+use crate::ttree::interpretation::{Interpretation, Layout, Scalar, Stl, VectorClass};
 
 /// The flag marking an object's first four bytes as a byte count.
 const K_BYTE_COUNT: u32 = 0x4000_0000;

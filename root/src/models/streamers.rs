@@ -3,23 +3,20 @@
 
 use std::collections::HashMap;
 
-use super::cursor::Cursor;
-use super::error::Result;
-use super::objects::{read_object_any, read_tnamed, Obj, ReadContext};
+use crate::io::cursor::Cursor;
+use crate::error::Result;
+use crate::models::objects::{read_object_any, read_tnamed, Obj, ReadContext};
 
 /// The streamer type codes of `TVirtualStreamerInfo::EReadWrite` that the reader acts on.
 pub mod kind {
-    pub const BASE: i32 = 0;
     pub const CHAR: i32 = 1;
     pub const SHORT: i32 = 2;
     pub const INT: i32 = 3;
     pub const LONG: i32 = 4;
     pub const FLOAT: i32 = 5;
     pub const COUNTER: i32 = 6;
-    pub const CHAR_STAR: i32 = 7;
     pub const DOUBLE: i32 = 8;
     pub const DOUBLE32: i32 = 9;
-    pub const LEGACY_CHAR: i32 = 10;
     pub const UCHAR: i32 = 11;
     pub const USHORT: i32 = 12;
     pub const UINT: i32 = 13;
@@ -34,12 +31,7 @@ pub mod kind {
     /// Added to a basic type for a variable array member (`float* x //[n]`).
     pub const OFFSET_P: i32 = 40;
     pub const OBJECT: i32 = 61;
-    pub const ANY: i32 = 62;
-    pub const OBJECT_P: i32 = 63;
-    pub const OBJECT_PP: i32 = 64;
     pub const TSTRING: i32 = 65;
-    pub const TOBJECT: i32 = 66;
-    pub const TNAMED: i32 = 67;
     pub const STL: i32 = 300;
     pub const STL_STRING: i32 = 365;
     pub const STREAMER: i32 = 500;

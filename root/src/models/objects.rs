@@ -6,10 +6,10 @@
 
 use std::collections::HashMap;
 
-use super::cursor::{Cursor, K_BYTE_COUNT_MASK};
-use super::error::{Result, RootError};
-use super::streamers::{self, StreamerElement, StreamerInfo};
-use super::tree::{self, Branch, EmbeddedBasket, Leaf};
+use crate::io::cursor::{Cursor, K_BYTE_COUNT_MASK};
+use crate::error::{Result, RootError};
+use crate::models::streamers::{self, StreamerElement, StreamerInfo};
+use crate::models::tree::{self, Branch, EmbeddedBasket, Leaf};
 
 const K_NEW_CLASS_TAG: u32 = 0xFFFF_FFFF;
 const K_CLASS_MASK: u32 = 0x8000_0000;
