@@ -4,19 +4,17 @@
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 
-use datafusion::catalog::{Session, TableFunction, TableFunctionImpl};
+use datafusion::catalog::{Session, TableFunction};
 use datafusion::config::Dialect;
 use datafusion::error::Result;
 use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use datafusion::execution::registry::FunctionRegistry;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::{SessionState, SessionStateBuilder, SessionStateDefaults};
-use datafusion::logical_expr::ScalarUDF;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::datasource::format::RootFormatFactory;
-use crate::datasource::read_root::ReadRoot;
-use crate::datasource::root_ls::RootLs;
+use crate::functions::{scalar_functions, table_functions};
 use crate::datasource::table::RootTableFactory;
 use crate::datasource::stores::LazyStoreRegistry;
 
@@ -42,18 +40,6 @@ pub fn new_context_with_config(cfg: SessionConfig) -> Result<SessionContext> {
     Ok(SessionContext::new_with_state(state).enable_url_table())
 }
 
-/// The table functions hepfusion registers: `read_root`, `root_ls` and the ML functions.
-pub fn table_functions() -> Vec<(&'static str, Arc<dyn TableFunctionImpl>)> {
-    let mut all: Vec<(&'static str, Arc<dyn TableFunctionImpl>)> = vec![("read_root", Arc::new(ReadRoot)), ("root_ls", Arc::new(RootLs))];
-    all.extend(crate::ml::table_functions());
-    all
-}
-
-/// Scalar functions beyond `hepfusion_udfs`' (which need the ML registry).
-pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
-    vec![crate::ml::predict_fn::PredictProba::udf()]
-}
-
 /// Completes `builder` into a state with our runtime (remote object stores, memory limit),
 /// the ROOT format and every hepfusion function.
 fn hepfusion_state(builder: SessionStateBuilder) -> Result<SessionState> {
@@ -68,7 +54,7 @@ fn hepfusion_state(builder: SessionStateBuilder) -> Result<SessionState> {
     let table_functions = SessionStateDefaults::default_table_functions()
         .into_iter()
         .map(|f| (f.name().to_string(), f))
-        .chain(table_functions().into_iter().map(|(name, f)| (name.to_string(), Arc::new(TableFunction::new(name.to_string(), f)))));
+        .chain(table_functions().into_iter().map(|(sig, f)| (sig.name.to_string(), Arc::new(TableFunction::new(sig.name.to_string(), f)))));
     let mut state = hepfusion_udfs::planning::with_planning_rules(builder.with_runtime_env(runtime.build_arc()?))
         .with_table_factory("ROOT".into(), Arc::new(RootTableFactory))
         .with_table_functions(table_functions.collect())

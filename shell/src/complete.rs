@@ -20,7 +20,7 @@ const KEYWORDS: &[&str] = &[
     "UNNEST", "ROOT", "PARQUET", "CSV", "JSON",
 ];
 
-const COMMANDS: &[&str] = &["\\q", "\\?", "\\d", "\\root", "\\format", "\\maxrows", "\\timing"];
+const COMMANDS: &[&str] = &["\\q", "\\?", "\\h", "\\d", "\\root", "\\format", "\\maxrows", "\\timing"];
 
 /// What completion offers.
 #[derive(Default)]

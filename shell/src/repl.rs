@@ -20,6 +20,8 @@ use crate::run::{run_script, Stop};
 
 const HELP: &str = "\\q                  quit (also Ctrl-D, exit, quit, .quit, Ctrl-C twice)
 \\?                  this help
+\\h                  hepfusion's functions by section
+\\h NAME             a function's documentation: syntax, arguments, an example
 \\d                  list tables
 \\d TABLE            every column of a table and its type
 \\root FILE [TREE]   what a ROOT file holds: directories, trees, branches, sizes, types
@@ -125,6 +127,22 @@ fn remember(rl: &mut Editor<ShellHelper, DefaultHistory>, file: Option<&std::pat
     }
 }
 
+/// hepfusion's functions by section, a line each: the names `\\h NAME` takes.
+fn function_list() -> String {
+    let mut sections: Vec<(String, Vec<String>)> = Vec::new();
+    for f in hepfusion::functions::hepfusion_functions() {
+        let section = f.documentation.as_ref().map_or("Other", |d| d.doc_section.label).to_string();
+        match sections.iter_mut().find(|(s, _)| *s == section) {
+            Some((_, names)) => names.push(f.name),
+            None => sections.push((section, vec![f.name])),
+        }
+    }
+    let width = sections.iter().map(|(s, _)| s.chars().count()).max().unwrap_or(0);
+    let mut out: String = sections.iter().map(|(s, names)| format!("{s:width$}  {}\n", names.join(", "))).collect();
+    out += "\\h NAME shows one (DataFusion's too); SELECT * FROM hepfusion_functions() has them all.\n";
+    out
+}
+
 fn report(result: Result<(), Stop>) {
     match result {
         Ok(()) => {}
@@ -140,8 +158,19 @@ async fn meta(ctx: &SessionContext, cmd: &str, printer: &mut Printer, interrupts
     let args: Vec<&str> = parts.collect();
     let sql = match (name, args.as_slice()) {
         ("\\q" | "\\quit", _) => return false,
-        ("\\?" | "\\h" | "\\help", _) => {
+        ("\\?" | "\\help", _) => {
             println!("{HELP}");
+            return true;
+        }
+        ("\\h", []) => {
+            print!("{}", function_list());
+            return true;
+        }
+        ("\\h", [function]) => {
+            match hepfusion::functions::describe(&ctx.state(), function) {
+                Some(doc) => print!("{}", doc.to_text()),
+                None => eprintln!("Error: no function named '{function}'; \\h lists hepfusion's, SHOW FUNCTIONS all"),
+            }
             return true;
         }
         ("\\d", []) => "SHOW TABLES".to_string(),

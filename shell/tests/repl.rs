@@ -167,3 +167,21 @@ fn statements_pasted_at_once_all_run() {
     s.exp_string("| third").unwrap();
     s.exp_string(PROMPT).unwrap();
 }
+
+#[test]
+fn h_shows_a_functions_documentation() {
+    let home = tempfile::tempdir().unwrap();
+    let mut s = shell(home.path(), 120);
+    s.send_line("\\h").unwrap();
+    let list = s.exp_string("Physics").unwrap() + &s.exp_string(PROMPT).unwrap();
+    assert!(list.contains("delta_r") && list.contains("train_classifier") && list.contains("filter"), "{list}");
+    // A scalar function of ours, a table function, one of DataFusion's, and an alias.
+    for (name, shows) in [("delta_r", "The angular distance"), ("train_classifier", "epochs =>"), ("abs", "absolute value"), ("deltar", "delta_r (scalar function")] {
+        s.send_line(&format!("\\h {name}")).unwrap();
+        s.exp_string(shows).unwrap_or_else(|e| panic!("\\h {name}: {e}"));
+        s.exp_string(PROMPT).unwrap();
+    }
+    s.send_line("\\h no_such_function").unwrap();
+    s.exp_string("no function named 'no_such_function'").unwrap();
+    s.exp_string(PROMPT).unwrap();
+}

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::error::{DataFusionError, Result};
-use datafusion::logical_expr::Expr;
 
 use super::options::RootOptions;
+use crate::arguments::{Args, TableSignature};
 use super::table::root_table;
 use crate::blocking::block_on;
 use crate::session::state_of;
@@ -16,41 +16,43 @@ use crate::session::state_of;
 #[derive(Debug, Default)]
 pub struct ReadRoot;
 
-const USAGE: &str = "read_root(path [, tree [, options]]): path and tree are strings, options a string like 'group_counters=true'";
+pub(crate) static SIGNATURE: TableSignature = TableSignature {
+    name: "read_root",
+    section: "ROOT files",
+    description: "A TTree of ROOT files as a table, without `CREATE EXTERNAL TABLE`: one row per entry, one column per branch (split objects and collections as structs and lists of structs), read by clusters of entries in parallel. The path is a file, a directory, a glob or a list of them, local, `http(s)://` or `s3://`. Entries come in file order, then entry order.",
+    syntax: "read_root('path' [, 'tree' [, 'options']])",
+    arguments: &[
+        ("path", "A ROOT file, a directory of them, or a glob (`data/*.root`), local, `http(s)://` or `s3://`."),
+        ("tree", "The tree's name or path in the file (`dir/tree`); default: the file's only tree."),
+        ("options", "Comma-separated `key=value`, as `CREATE EXTERNAL TABLE`'s OPTIONS: `group_counters=true` (the branches a counter counts as one list of structs), `strict=true` (unreadable branches are an error, not left out)."),
+    ],
+    required: 1,
+    options: &[],
+    example: r#"```sql
+> SELECT count(*) AS events, round(avg(M), 3) AS mean_mass FROM read_root('uproot-Zmumu.root', 'events');
++--------+-----------+
+| events | mean_mass |
++--------+-----------+
+| 2304   | 80.206    |
++--------+-----------+
 
-/// Argument `i` of a table function, which must be a constant string (or NULL, or absent).
-pub(crate) fn string_arg(function: &str, usage: &str, exprs: &[Expr], i: usize, what: &str) -> Result<Option<String>> {
-    match exprs.get(i) {
-        None => Ok(None),
-        Some(Expr::Literal(v, _)) => match v.try_as_str() {
-            Some(Some(s)) => Ok(Some(s.to_string())),
-            Some(None) => Ok(None),
-            None => Err(DataFusionError::Plan(format!("{function}: argument {} ({what}) must be a string, got {v}; {usage}", i + 1))),
-        },
-        Some(e) => Err(DataFusionError::Plan(format!(
-            "{function}: argument {} ({what}) must be a constant string, got {e}; {usage}",
-            i + 1
-        ))),
-    }
-}
+```"#,
+};
 
 impl TableFunctionImpl for ReadRoot {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
-        let exprs = args.exprs();
-        if exprs.is_empty() || exprs.len() > 3 {
-            return Err(DataFusionError::Plan(format!("read_root takes 1 to 3 arguments, got {}; {USAGE}", exprs.len())));
-        }
-        let path = string_arg("read_root", USAGE, exprs, 0, "path")?.ok_or_else(|| DataFusionError::Plan(format!("read_root: path is NULL; {USAGE}")))?;
+        let a = Args::parse(&SIGNATURE, args.exprs())?;
+        let path = a.string_at(0)?;
         let mut map = HashMap::new();
-        if let Some(extra) = string_arg("read_root", USAGE, exprs, 2, "options")? {
+        if let Some(extra) = a.optional_string_at(2)? {
             for kv in extra.split(',').map(str::trim).filter(|s| !s.is_empty()) {
                 let (k, v) = kv
                     .split_once('=')
-                    .ok_or_else(|| DataFusionError::Plan(format!("read_root: option '{kv}' is not key=value; {USAGE}")))?;
+                    .ok_or_else(|| DataFusionError::Plan(format!("read_root: option '{kv}' is not key=value; {}", SIGNATURE.syntax)))?;
                 map.insert(format!("root.{}", k.trim().trim_start_matches("root.")), v.trim().to_string());
             }
         }
-        if let Some(tree) = string_arg("read_root", USAGE, exprs, 1, "tree")? {
+        if let Some(tree) = a.optional_string_at(1)? {
             map.insert("root.tree".to_string(), tree);
         }
         let opts = RootOptions::from_map(&map)?;

@@ -18,7 +18,7 @@ use object_store::ObjectStoreExt;
 
 use super::df_err;
 use super::format::display_name;
-use super::read_root::string_arg;
+use crate::arguments::{Args, TableSignature};
 use crate::blocking::block_on;
 use crate::root::{Branch, BranchStatus, Leaf, Streamers};
 use crate::root::{ReaderOptions, RootFile, Source, TreeReader};
@@ -27,16 +27,32 @@ use crate::session::state_of;
 #[derive(Debug, Default)]
 pub struct RootLs;
 
-const USAGE: &str = "root_ls(path [, tree]): path and tree are strings";
+pub(crate) static SIGNATURE: TableSignature = TableSignature {
+    name: "root_ls",
+    section: "ROOT files",
+    description: "What a ROOT file holds, as `rootls -t` and uproot's `show()` tell it: a row per directory, tree and RNTuple (with its entries), and per branch its C++ type, the Arrow type hepfusion reads it as, compressed and uncompressed bytes, baskets, and whether it is read (with the reason if not).",
+    syntax: "root_ls('path' [, 'tree'])",
+    arguments: &[("path", "A ROOT file, local, `http(s)://` or `s3://`."), ("tree", "Only this tree's branches.")],
+    required: 1,
+    options: &[],
+    example: r#"```sql
+> SELECT object, branch, class, entries, cpp_type, arrow_type FROM root_ls('uproot-Zmumu.root') LIMIT 4;
++--------+--------+---------+---------+----------+------------+
+| object | branch | class   | entries | cpp_type | arrow_type |
++--------+--------+---------+---------+----------+------------+
+| events |        | TTree   | 2304    |          |            |
+| events | Type   | TBranch | 2304    | char*    | Utf8       |
+| events | Run    | TBranch | 2304    | int32_t  | Int32      |
+| events | Event  | TBranch | 2304    | int32_t  | Int32      |
++--------+--------+---------+---------+----------+------------+
+
+```"#,
+};
 
 impl TableFunctionImpl for RootLs {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
-        let exprs = args.exprs();
-        if exprs.is_empty() || exprs.len() > 2 {
-            return Err(DataFusionError::Plan(format!("root_ls takes 1 or 2 arguments, got {}; {USAGE}", exprs.len())));
-        }
-        let path = string_arg("root_ls", USAGE, exprs, 0, "path")?.ok_or_else(|| DataFusionError::Plan(format!("root_ls: path is NULL; {USAGE}")))?;
-        let tree = string_arg("root_ls", USAGE, exprs, 1, "tree")?;
+        let a = Args::parse(&SIGNATURE, args.exprs())?;
+        let (path, tree) = (a.string_at(0)?, a.optional_string_at(1)?);
         let state = state_of(args.session())?;
         let batch = block_on(async move { listing(&state, &path, tree.as_deref()).await })?;
         Ok(Arc::new(MemTable::try_new(batch.schema(), vec![vec![batch]])?))

@@ -14,7 +14,6 @@
 //! The evaluation aggregates (`roc_auc`, `roc_curve`, `confusion_matrix`, `fpr_at_tpr`,
 //! `accuracy`) live in `hepfusion-udfs`, usable without this module.
 
-pub mod args;
 pub mod data;
 pub mod external;
 pub mod gru;
@@ -32,26 +31,10 @@ pub mod train;
 pub mod train_fn;
 pub mod tune;
 
-use std::sync::Arc;
-
-use datafusion::catalog::TableFunctionImpl;
-
 /// Written into every model file; a file from another burn is refused rather than misread.
 pub const BURN_VERSION: &str = "0.22.1";
 
-/// The ML table functions, by SQL name.
-pub fn table_functions() -> Vec<(&'static str, Arc<dyn TableFunctionImpl>)> {
-    vec![
-        ("train_classifier", Arc::new(train_fn::TrainClassifier)),
-        ("predict", Arc::new(predict_fn::Predict)),
-        ("models", Arc::new(models_fn::Models)),
-        ("drop_model", Arc::new(models_fn::DropModel)),
-        ("tune_classifier", Arc::new(tune::TuneClassifier)),
-        ("plot_lines", Arc::new(plot::PlotLines)),
-    ]
-}
-
-/// Those of [`table_functions`] that read an input (a table name or a query argument), which
+/// Those of the table functions that read an input (a table name or a query argument), which
 /// an [`external::ExternalInputs`] in the session's config can plan and run instead of us.
 pub const INPUT_FUNCTIONS: &[&str] = &["train_classifier", "predict", "tune_classifier", "plot_lines"];
 

@@ -5,10 +5,10 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, BooleanArray, Float64Builder, Int64Array, ListBuilder, RecordBatch, StringArray, StringBuilder, TimestampSecondArray};
 use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
-use datafusion::common::{plan_err, Result};
+use datafusion::common::Result;
 use datafusion::datasource::MemTable;
 
-use super::args::Args;
+use crate::arguments::{Args, TableSignature};
 use super::registry;
 
 fn dir_of(args: &TableFunctionArgs) -> std::path::PathBuf {
@@ -19,14 +19,39 @@ fn strings() -> DataType {
     DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true)))
 }
 
+pub(crate) static MODELS: TableSignature = TableSignature {
+    name: "models",
+    section: "Machine learning",
+    description: "The model registry (`SET hepfusion.model_dir`, default ./models or $HEPFUSION_MODEL_DIR) as a table: per model its kind, classes, features, sequence column, parameters, epochs, training rows, validation loss and AUCs of the kept epoch, training query, creation time and file; a file that cannot be read is a row with its error.",
+    syntax: "models()",
+    arguments: &[],
+    required: 0,
+    options: &[],
+    example: r#"```sql
+> CREATE TABLE toy AS SELECT x / 100.0 AS f1, (x % 7) / 7.0 AS f2, CAST(x >= 50 AS INT) AS label FROM generate_series(0, 99) t(x);
+> SELECT count(*) AS epochs FROM train_classifier('toy_model', 'toy', classes => 'low, high', hidden => '8', epochs => 2, batch_size => 16);
++--------+
+| epochs |
++--------+
+| 2      |
++--------+
+
+> SELECT name, model, classes, features, parameters FROM models();
++-----------+---------+-------------+----------+------------+
+| name      | model   | classes     | features | parameters |
++-----------+---------+-------------+----------+------------+
+| toy_model | hlf_dnn | [low, high] | [f1, f2] | 42         |
++-----------+---------+-------------+----------+------------+
+
+```"#,
+};
+
 #[derive(Debug, Default)]
 pub struct Models;
 
 impl TableFunctionImpl for Models {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
-        if !args.exprs().is_empty() {
-            return plan_err!("models() takes no arguments");
-        }
+        Args::parse(&MODELS, args.exprs())?;
         let dir = dir_of(&args);
         let schema = Arc::new(Schema::new(vec![
             Field::new("name", DataType::Utf8, false),
@@ -90,7 +115,37 @@ impl TableFunctionImpl for Models {
     }
 }
 
-const DROP_USAGE: &str = "drop_model('name' [, if_exists => true])";
+pub(crate) static DROP_MODEL: TableSignature = TableSignature {
+    name: "drop_model",
+    section: "Machine learning",
+    description: "Deletes a model from the registry when the call is planned, like a DDL statement; one row tells whether there was one. A missing model is an error unless `if_exists => true`.",
+    syntax: "drop_model('name' [, if_exists => true])",
+    arguments: &[("name", "The model's name.")],
+    required: 1,
+    options: &[("if_exists", "true: a missing model is not an error (default false).")],
+    example: r#"```sql
+> CREATE TABLE toy AS SELECT x / 100.0 AS f1, (x % 7) / 7.0 AS f2, CAST(x >= 50 AS INT) AS label FROM generate_series(0, 99) t(x);
+> SELECT count(*) AS epochs FROM train_classifier('toy_model', 'toy', classes => 'low, high', hidden => '8', epochs => 2, batch_size => 16);
++--------+
+| epochs |
++--------+
+| 2      |
++--------+
+
+> SELECT * FROM drop_model('toy_model');
++-----------+---------+
+| name      | dropped |
++-----------+---------+
+| toy_model | true    |
++-----------+---------+
+> SELECT * FROM drop_model('toy_model', if_exists => true);
++-----------+---------+
+| name      | dropped |
++-----------+---------+
+| toy_model | false   |
++-----------+---------+
+```"#,
+};
 
 /// Deletes a model file when the call is planned, like a DDL statement; one row tells
 /// whether there was one.
@@ -99,11 +154,8 @@ pub struct DropModel;
 
 impl TableFunctionImpl for DropModel {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
-        let a = Args::parse("drop_model", DROP_USAGE, args.exprs(), &["if_exists"])?;
-        if a.positional_count() != 1 {
-            return plan_err!("drop_model takes one model name; usage: {DROP_USAGE}");
-        }
-        let name = a.string_at(0, "model name")?;
+        let a = Args::parse(&DROP_MODEL, args.exprs())?;
+        let name = a.string_at(0)?;
         let dropped = registry::drop_model(&dir_of(&args), &name, a.bool("if_exists")?.unwrap_or(false))?;
         let schema = Arc::new(Schema::new(vec![Field::new("name", DataType::Utf8, false), Field::new("dropped", DataType::Boolean, false)]));
         let batch = RecordBatch::try_new(

@@ -16,13 +16,39 @@ use datafusion::common::{exec_err, plan_err, DataFusionError, Result};
 use datafusion::physical_plan::collect;
 use plotters::prelude::*;
 
-use super::args::Args;
+use crate::arguments::{Args, TableSignature};
 use super::input::input_plan;
 use crate::session::state_of;
 use super::task::task_table;
 
-const USAGE: &str = "plot_lines('file.svg', 'table or query', x => 'column', y => 'column' [, series => 'column', title => '...', \
-x_label => '...', y_label => '...', log_y => true, width => 800, height => 600])";
+pub(crate) static SIGNATURE: TableSignature = TableSignature {
+    name: "plot_lines",
+    section: "Machine learning",
+    description: "Draws the rows of a table or query as lines, one per series, into an SVG file (written atomically) and returns one row: the file, the series and the points drawn. For training curves, ROC curves, efficiencies.",
+    syntax: "plot_lines('file.svg', 'table or query', x => 'column', y => 'column' [, series => 'column', title => '...', x_label => '...', y_label => '...', log_y => true, width => 800, height => 600])",
+    arguments: &[("file.svg", "The SVG file to write."), ("table or query", "A table name or a query.")],
+    required: 2,
+    options: &[
+        ("x", "The column on the horizontal axis (required)."),
+        ("y", "The column on the vertical axis (required)."),
+        ("series", "A column whose values name the lines (default: one line)."),
+        ("title", "The plot's title."),
+        ("x_label", "The horizontal axis' label (default: the column)."),
+        ("y_label", "The vertical axis' label (default: the column)."),
+        ("log_y", "true for a logarithmic vertical axis."),
+        ("width", "Pixels (default 800)."),
+        ("height", "Pixels (default 600)."),
+    ],
+    example: r#"```sql
+> SELECT * FROM plot_lines('parabola.svg', 'SELECT value AS x, value * value AS y FROM generate_series(-5, 5)', x => 'x', y => 'y');
++--------------+-------+--------+
+| file         | lines | points |
++--------------+-------+--------+
+| parabola.svg | 1     | 11     |
++--------------+-------+--------+
+
+```"#,
+};
 
 #[derive(Debug, Default)]
 pub struct PlotLines;
@@ -42,18 +68,15 @@ struct Spec {
 
 impl TableFunctionImpl for PlotLines {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
-        let a = Args::parse("plot_lines", USAGE, args.exprs(), &["x", "y", "series", "title", "x_label", "y_label", "log_y", "width", "height"])?;
-        if a.positional_count() != 2 {
-            return plan_err!("plot_lines takes a file and an input, then options by name; usage: {USAGE}");
-        }
-        let path = PathBuf::from(a.string_at(0, "file")?);
+        let a = Args::parse(&SIGNATURE, args.exprs())?;
+        let path = PathBuf::from(a.string_at(0)?);
         if path.extension().and_then(|e| e.to_str()) != Some("svg") {
             return plan_err!("plot_lines writes SVG: the file name must end in .svg, got '{}'", path.display());
         }
         let state = state_of(args.session())?;
-        let input = input_plan(&state, "plot_lines", &a.string_at(1, "input")?)?;
+        let input = input_plan(&state, "plot_lines", &a.string_at(1)?)?;
         let (Some(x), Some(y)) = (a.string("x")?, a.string("y")?) else {
-            return plan_err!("plot_lines needs x => 'column' and y => 'column'; usage: {USAGE}");
+            return plan_err!("plot_lines needs x => 'column' and y => 'column'; usage: {}", SIGNATURE.syntax);
         };
         let series = a.string("series")?;
         let schema = input.schema().as_arrow().clone();

@@ -17,14 +17,37 @@ use datafusion::logical_expr::{
 };
 use datafusion::physical_plan::ExecutionPlan;
 
-use super::args::Args;
+use crate::arguments::{Args, TableSignature};
 use super::input::input_plan;
 use super::registry;
 use crate::session::state_of;
 
-/// `predict_proba('model', x1, ..., xn [, sequence])`: the class probabilities of each row
-/// as a list in the model's class order (`models()` lists it). The arguments are the model's
-/// feature columns in training order, then its sequence column.
+#[datafusion_macros::user_doc(
+    doc_section(label = "Machine learning"),
+    description = r#"The class probabilities of each row under a stored model, as a list in the model's class order (`models()` lists it). Usable in any SELECT; `predict(...)` is a view over it."#,
+    syntax_example = r#"predict_proba('model', feature1, ..., featureN [, sequence])"#,
+    sql_example = r#"```sql
+> CREATE TABLE toy AS SELECT x / 100.0 AS f1, (x % 7) / 7.0 AS f2, CAST(x >= 50 AS INT) AS label FROM generate_series(0, 99) t(x);
+> SELECT count(*) AS epochs FROM train_classifier('toy_model', 'toy', classes => 'low, high', hidden => '8', epochs => 2, batch_size => 16);
++--------+
+| epochs |
++--------+
+| 2      |
++--------+
+
+> SELECT label, cardinality(predict_proba('toy_model', f1, f2)) AS classes FROM toy LIMIT 2;
++-------+---------+
+| label | classes |
++-------+---------+
+| 0     | 2       |
+| 0     | 2       |
++-------+---------+
+
+```"#,
+    argument(name = r#"model"#, description = r#"The model's name in the registry, a constant."#),
+    argument(name = r#"feature1, ..., featureN"#, description = r#"The model's feature columns, in training order."#),
+    argument(name = r#"sequence"#, description = r#"The particle list column, for the GRU models."#),
+)]
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct PredictProba {
     signature: Signature,
@@ -52,6 +75,10 @@ impl ScalarUDFImpl for PredictProba {
 
     fn signature(&self) -> &Signature {
         &self.signature
+    }
+
+    fn documentation(&self) -> Option<&datafusion::logical_expr::Documentation> {
+        self.doc()
     }
 
     fn coerce_types(&self, types: &[DataType]) -> Result<Vec<DataType>> {
@@ -116,20 +143,40 @@ fn constant_string(a: &dyn Array) -> Option<String> {
     strings.iter().all(|s| s == Some(first)).then(|| first.to_string())
 }
 
-const USAGE: &str = "predict('model', 'table or query')";
+pub(crate) static SIGNATURE: TableSignature = TableSignature {
+    name: "predict",
+    section: "Machine learning",
+    description: "Applies a stored model to a table or query: the input's columns, `p_<class>` per class and `predicted`, the index of the most probable class (comparable with the label). A view over `predict_proba`, so it runs in parallel and streams.",
+    syntax: "predict('model', 'table or query')",
+    arguments: &[("model", "The model's name in the registry."), ("table or query", "A table name or a query with the model's feature (and sequence) columns.")],
+    required: 2,
+    options: &[],
+    example: r#"```sql
+> CREATE TABLE toy AS SELECT x / 100.0 AS f1, (x % 7) / 7.0 AS f2, CAST(x >= 50 AS INT) AS label FROM generate_series(0, 99) t(x);
+> SELECT count(*) AS epochs FROM train_classifier('toy_model', 'toy', classes => 'low, high', hidden => '8', epochs => 2, batch_size => 16);
++--------+
+| epochs |
++--------+
+| 2      |
++--------+
 
-/// `predict('model', 'input')`: the input's columns, `p_<class>` per class, and `predicted`,
-/// the index of the most probable class (comparable with the label).
+> SELECT count(*) AS n, round(min(p_low + p_high), 5) AS total_probability FROM predict('toy_model', 'toy');
++-----+-------------------+
+| n   | total_probability |
++-----+-------------------+
+| 100 | 1.0               |
++-----+-------------------+
+
+```"#,
+};
+
 #[derive(Debug, Default)]
 pub struct Predict;
 
 impl TableFunctionImpl for Predict {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
-        let a = Args::parse("predict", USAGE, args.exprs(), &[])?;
-        if a.positional_count() != 2 {
-            return plan_err!("predict takes a model name and an input; usage: {USAGE}");
-        }
-        let (name, input) = (a.string_at(0, "model name")?, a.string_at(1, "input")?);
+        let a = Args::parse(&SIGNATURE, args.exprs())?;
+        let (name, input) = (a.string_at(0)?, a.string_at(1)?);
         let state = state_of(args.session())?;
         let model = registry::load(&registry::model_dir(state.config_options()), &name)?;
         let plan = input_plan(&state, "predict", &input)?;

@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::arguments::{Args, Param, TableSignature};
 use arrow::array::{ArrayRef, Float64Array, Float64Builder, Int64Array, ListBuilder, RecordBatch};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
@@ -13,7 +14,6 @@ use datafusion::common::{exec_err, DataFusionError, Result};
 use datafusion::execution::SessionState;
 use datafusion::logical_expr::LogicalPlan;
 
-use super::args::{sizes, Args};
 use super::data::InputSpec;
 use super::input::{input_plan, PlanSource};
 use crate::session::state_of;
@@ -24,15 +24,47 @@ use super::registry::{self, check_name};
 use super::task::{task_table, Rows as Output};
 use super::train::{train, EpochReport, Observer, TrainOptions};
 
-const USAGE: &str = "train_classifier('name', 'table or query', model => 'hlf_dnn' | 'particle_gru' | 'inclusive', label => 'label', \
-features => 'a, b, ...', sequence => 'particles', classes => 'qcd, ttbar, wjets', epochs => 5, batch_size => 128, \
-learning_rate => 0.001, optimizer => 'adam', validation => 0.1, seed => 42, patience => 0, scale => 'none', hidden => '50, 20, 10', \
-gru_units => 50, dropout => 0.2, max_length => 801, shuffle_buffer => 16384)";
-
-pub const TRAIN_OPTIONS: &[&str] = &[
-    "model", "label", "features", "sequence", "classes", "epochs", "batch_size", "learning_rate", "optimizer", "validation", "seed",
-    "patience", "scale", "hidden", "gru_units", "dropout", "max_length", "shuffle_buffer",
+/// The options of `train_classifier`, also taken by `tune_classifier`.
+pub(crate) const TRAIN_OPTIONS: &[Param] = &[
+    ("model", "'hlf_dnn' (default: 14 features → 50 → 20 → 10 → classes), 'particle_gru' (GRU over the particle list → dropout → classes) or 'inclusive' (the GRU and the features together)."),
+    ("label", "The integer class column, 0 .. classes - 1 (default 'label')."),
+    ("features", "The feature columns, comma-separated (default: every floating-point column but the label)."),
+    ("sequence", "The list-of-structs column of particles for the GRU models (default: the only one)."),
+    ("classes", "Names of the classes in label order, comma-separated (default '0', '1', ...)."),
+    ("epochs", "Passes over the training rows (default 5)."),
+    ("batch_size", "Rows per optimizer step (default 128)."),
+    ("learning_rate", "The optimizer's step size (default 0.001)."),
+    ("optimizer", "'adam' (default), 'sgd' or 'rmsprop'."),
+    ("validation", "The fraction of rows held out for validation, chosen by a hash of the seed and the row's position (default 0.1)."),
+    ("seed", "Seeds the initial weights, the shuffle and the validation split (default 42)."),
+    ("patience", "Stop after this many epochs without a lower validation loss, keeping the best epoch (default 0: never)."),
+    ("scale", "'none' (default), 'standard' or 'minmax': feature scaling fitted on the training rows and stored with the model."),
+    ("hidden", "The dense layers' sizes, comma-separated (default '50, 20, 10')."),
+    ("gru_units", "The GRU's width (default 50)."),
+    ("dropout", "The dropout rate after the GRU (default 0.2)."),
+    ("max_length", "The most particles read per event (default 801)."),
+    ("shuffle_buffer", "Rows in the streaming shuffle buffer (default 16384)."),
 ];
+
+pub(crate) static SIGNATURE: TableSignature = TableSignature {
+    name: "train_classifier",
+    section: "Machine learning",
+    description: "Trains a classifier on a table or query and stores it in the model registry (`SET hepfusion.model_dir`); returns one row per epoch as the epochs finish: `train_loss`, `val_loss`, `val_accuracy`, `val_auc` (one per class), `rows_per_s`, `seconds`. The input is streamed every epoch through a shuffle buffer. Dropping the result early (Ctrl-C, a LIMIT) cancels the training and leaves the registry as it was.",
+    syntax: "train_classifier('name', 'table or query' [, option => value ...])",
+    arguments: &[("name", "The model's name in the registry."), ("table or query", "A table name or a query whose rows are the training set.")],
+    required: 2,
+    options: TRAIN_OPTIONS,
+    example: r#"```sql
+> CREATE TABLE toy AS SELECT x / 100.0 AS f1, (x % 7) / 7.0 AS f2, CAST(x >= 50 AS INT) AS label FROM generate_series(0, 99) t(x);
+> SELECT epoch, train_loss > 0 AS trained FROM train_classifier('toy_model', 'toy', classes => 'low, high', hidden => '8', epochs => 2, batch_size => 16);
++-------+---------+
+| epoch | trained |
++-------+---------+
+| 1     | true    |
+| 2     | true    |
++-------+---------+
+```"#,
+};
 
 #[derive(Debug, Default)]
 pub struct TrainClassifier;
@@ -129,12 +161,9 @@ impl TrainingJob {
 
 impl TableFunctionImpl for TrainClassifier {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
-        let a = Args::parse("train_classifier", USAGE, args.exprs(), TRAIN_OPTIONS)?;
-        if a.positional_count() != 2 {
-            return datafusion::common::plan_err!("train_classifier takes a model name and an input, then options by name; usage: {USAGE}");
-        }
+        let a = Args::parse(&SIGNATURE, args.exprs())?;
         let state = state_of(args.session())?;
-        let job = TrainingJob::from_args("train_classifier", a.string_at(0, "model name")?, a.string_at(1, "input")?, &a, &state)?;
+        let job = TrainingJob::from_args("train_classifier", a.string_at(0)?, a.string_at(1)?, &a, &state)?;
         let job = Arc::new(job);
         task_table("train_classifier", epoch_schema(), move |schema, tx| {
             let job = job.clone();
@@ -211,4 +240,12 @@ impl Observer for Rows {
         }
         Ok(())
     }
+}
+
+/// `'50, 20, 10'` → `[50, 20, 10]`.
+pub(crate) fn sizes(function: &str, key: &str, s: &str) -> Result<Vec<usize>> {
+    crate::arguments::split_list(s, ',')
+        .iter()
+        .map(|p| p.parse::<usize>().map_err(|_| datafusion::error::DataFusionError::Plan(format!("{function}: option {key}: '{p}' is not a layer size (expected e.g. '50, 20, 10')"))))
+        .collect()
 }

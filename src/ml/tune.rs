@@ -17,15 +17,32 @@ use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::common::{exec_err, plan_err, DataFusionError, Result, ScalarValue};
 use datafusion::physical_plan::{collect, ExecutionPlan};
 
-use super::args::{sizes, split_list, Args};
+use crate::arguments::{split_list, Args, TableSignature};
 use crate::session::state_of;
 use super::network::Architecture;
 use super::task::{task_table, Rows};
 use super::train::{train, EpochReport, Observer, Source};
-use super::train_fn::{TrainingJob, TRAIN_OPTIONS};
+use super::train_fn::{sizes, TrainingJob, TRAIN_OPTIONS};
 
-const USAGE: &str = "tune_classifier('table or query', model => 'hlf_dnn', hidden => '50,20,10; 100,50,20', gru_units => '25, 50', \
-batch_size => '64, 128', learning_rate => '0.001, 0.0005', epochs => '5, 10', plus any train_classifier option)";
+pub(crate) static SIGNATURE: TableSignature = TableSignature {
+    name: "tune_classifier",
+    section: "Machine learning",
+    description: "Grid search: trains a model for every combination of the candidate values of `hidden` (`;`-separated sizes), `gru_units`, `batch_size`, `learning_rate` and `epochs` (`,`-separated), with every other `train_classifier` option fixed; trials run in parallel, one per core. One row per trial, the best mean validation AUC first. Nothing is stored in the registry.",
+    syntax: "tune_classifier('table or query', hidden => '50,20,10; 100,50,20', batch_size => '64, 128', learning_rate => '0.001, 0.0005' [, gru_units => '25, 50', epochs => '5, 10', any train_classifier option])",
+    arguments: &[("table or query", "A table name or a query whose rows are the training set.")],
+    required: 1,
+    options: TRAIN_OPTIONS,
+    example: r#"```sql
+> CREATE TABLE toy AS SELECT x / 100.0 AS f1, (x % 7) / 7.0 AS f2, CAST(x >= 50 AS INT) AS label FROM generate_series(0, 99) t(x);
+> SELECT hidden, batch_size FROM tune_classifier('toy', classes => 'low, high', hidden => '4; 8', batch_size => '16', epochs => '1') ORDER BY hidden;
++--------+------------+
+| hidden | batch_size |
++--------+------------+
+| 4      | 16         |
+| 8      | 16         |
++--------+------------+
+```"#,
+};
 
 /// The options that take a list of candidate values.
 const GRID: &[&str] = &["hidden", "gru_units", "batch_size", "learning_rate", "epochs"];
@@ -62,15 +79,12 @@ fn parse_all<T: std::str::FromStr>(key: &str, values: Vec<String>) -> Result<Vec
 
 impl TableFunctionImpl for TuneClassifier {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
-        let a = Args::parse("tune_classifier", USAGE, args.exprs(), TRAIN_OPTIONS)?;
-        if a.positional_count() != 1 {
-            return plan_err!("tune_classifier takes an input, then options by name; usage: {USAGE}");
-        }
+        let a = Args::parse(&SIGNATURE, args.exprs())?;
         let state = state_of(args.session())?;
         // The options outside the grid, checked by the same code as train_classifier's; the
         // grid values are read below.
-        let fixed = Args::parse("tune_classifier", USAGE, &without(args.exprs(), GRID), TRAIN_OPTIONS)?;
-        let job = TrainingJob::from_args("tune_classifier", "tuning".into(), a.string_at(0, "input")?, &fixed, &state)?;
+        let fixed = Args::parse(&SIGNATURE, &without(args.exprs(), GRID))?;
+        let job = TrainingJob::from_args("tune_classifier", "tuning".into(), a.string_at(0)?, &fixed, &state)?;
         let base = &job.architecture;
         let hidden: Vec<Vec<usize>> = match candidates(&a, "hidden")? {
             Some(h) => h.iter().map(|s| sizes("tune_classifier", "hidden", s)).collect::<Result<_>>()?,

@@ -10,9 +10,22 @@ use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl,
 
 use crate::scalar::{check_arity, scalar_common};
 
-/// `assert_true(condition [, message])`: NULL when `condition` is true on every row; otherwise
-/// the query fails with `message` (of the first failing row) or a generic one. A NULL condition
-/// fails, as in Spark.
+#[datafusion_macros::user_doc(
+    doc_section(label = "Datasets"),
+    description = r#"NULL when `condition` is true on every row; otherwise the query fails with `message` (of the first failing row) or a generic one. A NULL condition fails, as in Spark. Lets a script stop with a message of its own before it writes any output."#,
+    syntax_example = r#"assert_true(condition [, message])"#,
+    sql_example = r#"```sql
+> SELECT assert_true(count(*) > 0, 'no events passed the trigger') AS checked FROM (VALUES (1)) t(x);
++---------+
+| checked |
++---------+
+|         |
++---------+
+
+```"#,
+    argument(name = r#"condition"#, description = r#"A boolean; the query fails on the first row where it is not true (NULL fails)."#),
+    argument(name = r#"message"#, description = r#"Optional: the error's message."#),
+)]
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct AssertTrue {
     signature: Signature,

@@ -131,11 +131,29 @@ fn coerced(float: DataType, arity: usize) -> Vec<DataType> {
 }
 
 scalar_function!(
-    /// `hist_bin(x, lo, hi, nbins [, flow])`: the centre of the bin of `x` among `nbins` equal
-    /// bins of `[lo, hi)`, for `GROUP BY`. Values below `lo` give -∞ and values at or above `hi`
-    /// give +∞ (their own groups, which sort before and after the bins); with `flow` = `'fold'`
-    /// they go to the first and last bins' centres, with `'drop'` they give NULL. NULL for
-    /// null or NaN `x`.
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Histograms"),
+        description = r#"The centre of the bin of `x` among `nbins` equal bins of `[lo, hi)`, for `GROUP BY`. Values below `lo` give -∞ and values at or above `hi` give +∞ (their own groups, which sort before and after the bins); with `flow` = `'fold'` they go to the first and last bins' centres, with `'drop'` they give NULL. NULL for null or NaN `x`."#,
+        syntax_example = r#"hist_bin(x, lo, hi, nbins [, flow])"#,
+        sql_example = r#"```sql
+> SELECT hist_bin(x, 0.0, 100.0, 4) AS bin, count(*) AS n FROM (VALUES (5.0), (20.0), (30.0), (99.0), (130.0), (-1.0)) t(x) GROUP BY bin ORDER BY bin;
++------+---+
+| bin  | n |
++------+---+
+| -inf | 1 |
+| 12.5 | 2 |
+| 37.5 | 1 |
+| 87.5 | 1 |
+| inf  | 1 |
++------+---+
+
+```"#,
+        argument(name = r#"x"#, description = r#"The value."#),
+        argument(name = r#"lo"#, description = r#"The lower edge of the first bin."#),
+        argument(name = r#"hi"#, description = r#"The upper edge of the last bin."#),
+        argument(name = r#"nbins"#, description = r#"The number of equal bins."#),
+        argument(name = r#"flow"#, description = r#"Optional: 'fold' (flow into the edge bins) or 'drop' (NULL); by default -∞ / +∞."#),
+    )]
     HistBin, "hist_bin", []
 );
 
@@ -188,11 +206,25 @@ impl ScalarUDFImpl for HistBin {
 }
 
 aggregate_function!(
-    /// `histogram(x, lo, hi, nbins [, flow])`: `{edges: [nbins + 1 edges], counts: [nbins
-    /// counts], underflow, overflow}` of the non-null, non-NaN values of `x`. `underflow` counts
-    /// the values below `lo`, `overflow` those at or above `hi`; they are not in `counts`
-    /// unless `flow` is `'fold'`, which adds them to the first and last bins. `lo`, `hi`,
-    /// `nbins` and `flow` must be constants.
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Histograms"),
+        description = r#"A histogram, `{edges: [nbins + 1 edges], counts: [nbins counts], underflow, overflow}` of the non-null, non-NaN values of `x`. `underflow` counts the values below `lo`, `overflow` those at or above `hi`; they are not in `counts` unless `flow` is `'fold'`, which adds them to the first and last bins. `lo`, `hi`, `nbins` and `flow` must be constants."#,
+        syntax_example = r#"histogram(x, lo, hi, nbins [, flow])"#,
+        sql_example = r#"```sql
+> SELECT histogram(x, 0.0, 100.0, 4) AS h FROM (VALUES (5.0), (20.0), (30.0), (99.0), (130.0), (-1.0)) t(x);
++------------------------------------------------------------------------------------------+
+| h                                                                                        |
++------------------------------------------------------------------------------------------+
+| {edges: [0.0, 25.0, 50.0, 75.0, 100.0], counts: [2, 1, 0, 1], underflow: 1, overflow: 1} |
++------------------------------------------------------------------------------------------+
+
+```"#,
+        argument(name = r#"x"#, description = r#"The values."#),
+        argument(name = r#"lo"#, description = r#"The lower edge of the first bin."#),
+        argument(name = r#"hi"#, description = r#"The upper edge of the last bin."#),
+        argument(name = r#"nbins"#, description = r#"The number of equal bins."#),
+        argument(name = r#"flow"#, description = r#"Optional: 'fold' adds the under- and overflow to the edge bins."#),
+    )]
     Histogram,
     "histogram"
 );

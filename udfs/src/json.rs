@@ -19,8 +19,21 @@ use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl}
 use crate::scalar::{check_arity, scalar_common, scalar_function};
 
 scalar_function!(
-    /// `to_json(value)`: the value as JSON text (lists as arrays, structs as objects with
-    /// every member, NULL members as `null`); NULL stays NULL.
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Text"),
+        description = r#"The value as JSON text (lists as arrays, structs as objects with every member, NULL members as `null`); NULL stays NULL."#,
+        syntax_example = r#"to_json(value)"#,
+        sql_example = r#"```sql
+> SELECT to_json([named_struct('pt', 40.0, 'eta', 0.5, 'phi', 0.1), NULL]) AS json;
++----------------------------------------+
+| json                                   |
++----------------------------------------+
+| [{"pt":40.0,"eta":0.5,"phi":0.1},null] |
++----------------------------------------+
+
+```"#,
+        argument(name = r#"value"#, description = r#"Any value: lists, structs, maps, scalars."#),
+    )]
     ToJson, "to_json", []
 );
 

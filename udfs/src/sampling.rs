@@ -13,9 +13,24 @@ use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl}
 use crate::scalar::{scalar_common, scalar_function};
 
 scalar_function!(
-    /// `hash_uniform(seed, key [, key ...])`: a deterministic uniform number in [0, 1) from a
-    /// 64-bit mix (SplitMix64) of an integer seed and the key values. Integer keys of any width
-    /// hash alike, as do float32 and float64 keys of the same value; NULL is a value of its own.
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Datasets"),
+        description = r#"A deterministic uniform number in [0, 1) from a 64-bit mix (SplitMix64) of an integer seed and the key values. Integer keys of any width hash alike, as do float32 and float64 keys of the same value; NULL is a value of its own."#,
+        syntax_example = r#"hash_uniform(seed, key [, key ...])"#,
+        sql_example = r#"```sql
+> SELECT entry, hash_uniform(42, 'ttbar.root', entry) < 0.8 AS train FROM (VALUES (0), (1), (2)) t(entry);
++-------+-------+
+| entry | train |
++-------+-------+
+| 0     | true  |
+| 1     | true  |
+| 2     | false |
++-------+-------+
+
+```"#,
+        argument(name = r#"seed"#, description = r#"An integer seed."#),
+        argument(name = r#"key"#, description = r#"The values a row's number is drawn from (e.g. file and entry)."#),
+    )]
     HashUniform, "hash_uniform", []
 );
 

@@ -89,6 +89,9 @@ macro_rules! aggregate_common {
         fn signature(&self) -> &datafusion::logical_expr::Signature {
             &self.signature
         }
+        fn documentation(&self) -> Option<&datafusion::logical_expr::Documentation> {
+            self.doc()
+        }
     };
 }
 pub(crate) use aggregate_common;
@@ -104,6 +107,9 @@ macro_rules! scalar_common {
         }
         fn signature(&self) -> &datafusion::logical_expr::Signature {
             &self.signature
+        }
+        fn documentation(&self) -> Option<&datafusion::logical_expr::Documentation> {
+            self.doc()
         }
     };
 }

@@ -19,8 +19,24 @@ use datafusion::logical_expr::{
 use super::{call, coerce_list_args, common_impl, element_field, higher_order_function, lambda_arg, split_args, value_arg, Lists};
 
 higher_order_function!(
-    /// `aggregate(list, init, (acc, x) -> acc [, acc -> result])`: folds each list from the
-    /// left starting at `init`, then applies the optional finish lambda. Null for a null list.
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Lambda functions"),
+        description = r#"Folds each list from the left starting at `init`, then applies the optional finish lambda. Null for a null list."#,
+        syntax_example = r#"aggregate(list, init, (acc, x) -> expression [, acc -> result])"#,
+        sql_example = r#"```sql
+> SELECT aggregate([named_struct('pt', 40.0, 'eta', 0.5, 'phi', 0.1), named_struct('pt', 25.0, 'eta', -1.2, 'phi', 2.0)], 0.0, (ht, j) -> ht + j.pt) AS ht, aggregate([3.0, 4.0], 0.0, (s, x) -> s + x * x, s -> sqrt(s)) AS norm;
++------+------+
+| ht   | norm |
++------+------+
+| 65.0 | 5.0  |
++------+------+
+
+```"#,
+        argument(name = r#"list"#, description = r#"A list."#),
+        argument(name = r#"init"#, description = r#"The accumulator's start value (its type is the accumulator's)."#),
+        argument(name = r#"(acc, x) -> expression"#, description = r#"The next accumulator from the current one and an element."#),
+        argument(name = r#"acc -> result"#, description = r#"Optional: the result from the last accumulator."#),
+    )]
     Aggregate, "aggregate", ["reduce", "array_reduce", "list_reduce", "array_aggregate", "list_aggregate"]
 );
 

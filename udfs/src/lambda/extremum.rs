@@ -86,18 +86,78 @@ macro_rules! extremum_function {
 }
 
 extremum_function!(
-    /// `array_argmin_by(list, x -> key)`: the 1-based index of the element with the smallest key.
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Lambda functions"),
+        description = r#"The 1-based index of the element with the smallest key."#,
+        syntax_example = r#"array_argmin_by(list, x -> key)"#,
+        sql_example = r#"```sql
+> SELECT array_argmin_by([88.1, 91.0, 95.7], m -> abs(m - 91.19)) AS closest_to_z;
++--------------+
+| closest_to_z |
++--------------+
+| 2            |
++--------------+
+
+```"#,
+        argument(name = r#"list"#, description = r#"A list."#),
+        argument(name = r#"x -> key"#, description = r#"The key to minimise; NULL keys are skipped."#),
+    )]
     ArgminBy, "array_argmin_by", ["list_argmin_by", "argmin_by"], largest = false, index = true
 );
 extremum_function!(
-    /// `array_argmax_by(list, x -> key)`: the 1-based index of the element with the largest key.
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Lambda functions"),
+        description = r#"The 1-based index of the element with the largest key."#,
+        syntax_example = r#"array_argmax_by(list, x -> key)"#,
+        sql_example = r#"```sql
+> SELECT array_argmax_by([named_struct('pt', 25.0, 'eta', -1.2, 'phi', 2.0), named_struct('pt', 40.0, 'eta', 0.5, 'phi', 0.1)], j -> j.pt) AS leading;
++---------+
+| leading |
++---------+
+| 2       |
++---------+
+
+```"#,
+        argument(name = r#"list"#, description = r#"A list."#),
+        argument(name = r#"x -> key"#, description = r#"The key to maximise; NULL keys are skipped."#),
+    )]
     ArgmaxBy, "array_argmax_by", ["list_argmax_by", "argmax_by"], largest = true, index = true
 );
 extremum_function!(
-    /// `array_min_by(list, x -> key)`: the element with the smallest key.
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Lambda functions"),
+        description = r#"The element with the smallest key."#,
+        syntax_example = r#"array_min_by(list, x -> key)"#,
+        sql_example = r#"```sql
+> SELECT array_min_by([named_struct('pt', 25.0, 'eta', -1.2, 'phi', 2.0), named_struct('pt', 40.0, 'eta', 0.5, 'phi', 0.1)], j -> abs(j.eta)).pt AS most_central_pt;
++-----------------+
+| most_central_pt |
++-----------------+
+| 40.0            |
++-----------------+
+
+```"#,
+        argument(name = r#"list"#, description = r#"A list."#),
+        argument(name = r#"x -> key"#, description = r#"The key to minimise; NULL keys are skipped."#),
+    )]
     MinBy, "array_min_by", ["list_min_by"], largest = false, index = false
 );
 extremum_function!(
-    /// `array_max_by(list, x -> key)`: the element with the largest key.
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Lambda functions"),
+        description = r#"The element with the largest key."#,
+        syntax_example = r#"array_max_by(list, x -> key)"#,
+        sql_example = r#"```sql
+> SELECT array_max_by([named_struct('pt', 25.0, 'eta', -1.2, 'phi', 2.0), named_struct('pt', 40.0, 'eta', 0.5, 'phi', 0.1)], j -> j.pt) AS leading_jet;
++--------------------------------+
+| leading_jet                    |
++--------------------------------+
+| {pt: 40.0, eta: 0.5, phi: 0.1} |
++--------------------------------+
+
+```"#,
+        argument(name = r#"list"#, description = r#"A list."#),
+        argument(name = r#"x -> key"#, description = r#"The key to maximise; NULL keys are skipped."#),
+    )]
     MaxBy, "array_max_by", ["list_max_by"], largest = true, index = false
 );

@@ -14,8 +14,22 @@ use datafusion::logical_expr::{
 use super::{element_lambda_impl, check_predicate, common_impl, higher_order_function, lambda_arg, predicate_bits, split_args, value_arg, Lists};
 
 higher_order_function!(
-    /// `filter(list, x -> bool)` / `filter(list, (x, i) -> bool)`: the elements for which the
-    /// predicate is true (a null result drops the element). `i` is the 1-based position.
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Lambda functions"),
+        description = r#"The elements for which the predicate is true (a null result drops the element). `i` is the 1-based position."#,
+        syntax_example = r#"filter(list, x -> condition)"#,
+        sql_example = r#"```sql
+> SELECT filter([15.0, 42.5, 8.1, 31.0], pt -> pt > 20) AS hard, filter([1, 2, 3, 4], (x, i) -> i % 2 = 0) AS even_positions;
++--------------+----------------+
+| hard         | even_positions |
++--------------+----------------+
+| [42.5, 31.0] | [2, 4]         |
++--------------+----------------+
+
+```"#,
+        argument(name = r#"list"#, description = r#"A list (of numbers, structs, lists)."#),
+        argument(name = r#"x -> condition"#, description = r#"A lambda on each element; `(x, i) -> condition` also gets its 1-based position `i`. A NULL result drops the element."#),
+    )]
     Filter, "filter", ["array_filter", "list_filter"]
 );
 

@@ -76,22 +76,64 @@ macro_rules! predicate_function {
 }
 
 predicate_function!(
-    /// `exists(list, x -> bool)`: true if the predicate holds for some element; null if it
-    /// holds for none but is null for some; false otherwise (also for an empty list).
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Lambda functions"),
+        description = r#"True if the predicate holds for some element; null if it holds for none but is null for some; false otherwise (also for an empty list)."#,
+        syntax_example = r#"exists(list, x -> condition)"#,
+        sql_example = r#"```sql
+> SELECT exists([12.0, 31.0], pt -> pt > 25) AS any_hard, exists([12.0, 18.0], pt -> pt > 25) AS none_hard, exists([], pt -> pt > 25) AS empty;
++----------+-----------+-------+
+| any_hard | none_hard | empty |
++----------+-----------+-------+
+| true     | false     | false |
++----------+-----------+-------+
+
+```"#,
+        argument(name = r#"list"#, description = r#"A list."#),
+        argument(name = r#"x -> condition"#, description = r#"A lambda on each element."#),
+    )]
     Exists, "exists", ["any_match", "array_any_match", "list_any_match", "array_exists"],
     |_, trues, nulls| if trues > 0 { Some(true) } else if nulls > 0 { None } else { Some(false) }
 );
 
 predicate_function!(
-    /// `forall(list, x -> bool)`: false if the predicate fails for some element; null if it
-    /// fails for none but is null for some; true otherwise (also for an empty list).
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Lambda functions"),
+        description = r#"False if the predicate fails for some element; null if it fails for none but is null for some; true otherwise (also for an empty list)."#,
+        syntax_example = r#"forall(list, x -> condition)"#,
+        sql_example = r#"```sql
+> SELECT forall([0.5, -1.1, 2.0], eta -> abs(eta) < 2.4) AS central, forall([0.5, 2.9], eta -> abs(eta) < 2.4) AS forward, forall([], eta -> abs(eta) < 2.4) AS empty;
++---------+---------+-------+
+| central | forward | empty |
++---------+---------+-------+
+| true    | false   | true  |
++---------+---------+-------+
+
+```"#,
+        argument(name = r#"list"#, description = r#"A list."#),
+        argument(name = r#"x -> condition"#, description = r#"A lambda on each element."#),
+    )]
     Forall, "forall", ["all_match", "array_all_match", "list_all_match"],
     |len, trues, nulls| if trues + nulls < len { Some(false) } else if nulls > 0 { None } else { Some(true) }
 );
 
 higher_order_function!(
-    /// `array_first(list, x -> bool)`: the first element for which the predicate is true, or
-    /// null when there is none.
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Lambda functions"),
+        description = r#"The first element for which the predicate is true, or null when there is none."#,
+        syntax_example = r#"array_first(list, x -> condition)"#,
+        sql_example = r#"```sql
+> SELECT array_first([named_struct('pt', 40.0, 'eta', 3.1, 'phi', 0.1), named_struct('pt', 25.0, 'eta', -1.2, 'phi', 2.0), named_struct('pt', 20.0, 'eta', 0.4, 'phi', 1.0)], j -> abs(j.eta) < 2.4).pt AS first_central_pt;
++------------------+
+| first_central_pt |
++------------------+
+| 25.0             |
++------------------+
+
+```"#,
+        argument(name = r#"list"#, description = r#"A list."#),
+        argument(name = r#"x -> condition"#, description = r#"A lambda on each element."#),
+    )]
     ArrayFirst, "array_first", ["list_first", "find_first"]
 );
 

@@ -281,6 +281,9 @@ macro_rules! common_impl {
         fn signature(&self) -> &datafusion::logical_expr::HigherOrderSignature {
             &self.signature
         }
+        fn documentation(&self) -> Option<&datafusion::logical_expr::Documentation> {
+            self.doc()
+        }
     };
 }
 pub(crate) use common_impl;

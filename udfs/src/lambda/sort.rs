@@ -160,9 +160,24 @@ fn comparator_order(name: &str, lists: &Lists, lambda: &LambdaArgument) -> Resul
 }
 
 higher_order_function!(
-    /// `array_sort(list [, 'ASC'|'DESC' [, 'NULLS FIRST'|'NULLS LAST']])` sorts by the elements'
-    /// natural order (default ascending, nulls first, as DataFusion's); `array_sort(list,
-    /// (a, b) -> int)` sorts with a comparator (negative: `a` first, positive: `b` first).
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Lambda functions"),
+        description = r#"The list sorted by the elements' natural order (default ascending, NULLs first, as DataFusion's own `array_sort`), or with a comparator lambda."#,
+        syntax_example = r#"array_sort(list [, 'ASC' | 'DESC' [, 'NULLS FIRST' | 'NULLS LAST']]) | array_sort(list, (a, b) -> integer)"#,
+        sql_example = r#"```sql
+> SELECT array_sort([3, 1, 2], 'DESC') AS by_value, array_sort([-3, 1, -2], (a, b) -> abs(a) - abs(b)) AS by_magnitude;
++-----------+--------------+
+| by_value  | by_magnitude |
++-----------+--------------+
+| [3, 2, 1] | [1, -2, -3]  |
++-----------+--------------+
+
+```"#,
+        argument(name = r#"list"#, description = r#"A list."#),
+        argument(name = r#"order"#, description = r#"Optional: 'ASC' (default) or 'DESC'."#),
+        argument(name = r#"nulls"#, description = r#"Optional: 'NULLS FIRST' (default) or 'NULLS LAST'."#),
+        argument(name = r#"(a, b) -> integer"#, description = r#"Instead of an order, a comparator: negative puts `a` first, positive `b`, 0 keeps their order."#),
+    )]
     ArraySort, "array_sort", ["list_sort"]
 );
 
@@ -214,7 +229,23 @@ impl HigherOrderUDFImpl for ArraySort {
 }
 
 higher_order_function!(
-    /// `array_sort_by(list, x -> key [, 'DESC'])`: sorted by the key, stably, null keys last.
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Lambda functions"),
+        description = r#"The list sorted by a key, stably, NULL keys last."#,
+        syntax_example = r#"array_sort_by(list, x -> key [, 'DESC'])"#,
+        sql_example = r#"```sql
+> SELECT transform(array_sort_by([named_struct('pt', 25.0, 'eta', -1.2, 'phi', 2.0), named_struct('pt', 40.0, 'eta', 0.5, 'phi', 0.1), named_struct('pt', 32.0, 'eta', 1.0, 'phi', -1.0)], j -> j.pt, 'DESC'), j -> j.pt) AS pt_leading_first;
++--------------------+
+| pt_leading_first   |
++--------------------+
+| [40.0, 32.0, 25.0] |
++--------------------+
+
+```"#,
+        argument(name = r#"list"#, description = r#"A list."#),
+        argument(name = r#"x -> key"#, description = r#"The sort key of an element; elements with a NULL key come last."#),
+        argument(name = r#"order"#, description = r#"Optional: 'ASC' (default) or 'DESC'."#),
+    )]
     ArraySortBy, "array_sort_by", ["list_sort_by"]
 );
 

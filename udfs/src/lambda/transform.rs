@@ -12,8 +12,22 @@ use datafusion::logical_expr::{
 use super::{element_lambda_impl, common_impl, higher_order_function, lambda_arg, split_args, value_arg, Lists};
 
 higher_order_function!(
-    /// `transform(list, x -> expr)` / `transform(list, (x, i) -> expr)` with `i` the 1-based
-    /// position of `x`.
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Lambda functions"),
+        description = r#"Each element transformed by the lambda."#,
+        syntax_example = r#"transform(list, x -> expression)"#,
+        sql_example = r#"```sql
+> SELECT transform([named_struct('pt', 40.0, 'eta', 0.5, 'phi', 0.1), named_struct('pt', 25.0, 'eta', -1.2, 'phi', 2.0)], j -> j.pt * cosh(j.eta)) AS p;
++----------------------------------------+
+| p                                      |
++----------------------------------------+
+| [45.10503860825523, 45.26638918310937] |
++----------------------------------------+
+
+```"#,
+        argument(name = r#"list"#, description = r#"A list."#),
+        argument(name = r#"x -> expression"#, description = r#"A lambda on each element; `(x, i) -> expression` also gets its 1-based position `i`."#),
+    )]
     Transform, "transform", ["array_transform", "list_transform", "list_apply", "apply"]
 );
 

@@ -15,8 +15,23 @@ use datafusion::logical_expr::{
 use super::{call, coerce_list_args, common_impl, element_field, higher_order_function, lambda_arg, split_args, value_arg, Lists};
 
 higher_order_function!(
-    /// `zip_with(a, b, (x, y) -> z)`: the lambda applied to the elements at the same position;
-    /// the shorter list is padded with nulls (as Spark does). Null if either list is null.
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Lambda functions"),
+        description = r#"The lambda applied to the elements at the same position; the shorter list is padded with nulls (as Spark does). Null if either list is null."#,
+        syntax_example = r#"zip_with(a, b, (x, y) -> expression)"#,
+        sql_example = r#"```sql
+> SELECT zip_with([1.0, 2.0, 3.0], [10.0, 20.0], (x, y) -> x + y) AS sums;
++----------------+
+| sums           |
++----------------+
+| [11.0, 22.0, ] |
++----------------+
+
+```"#,
+        argument(name = r#"a"#, description = r#"A list."#),
+        argument(name = r#"b"#, description = r#"A list."#),
+        argument(name = r#"(x, y) -> expression"#, description = r#"A lambda on the elements of `a` and `b` at the same position."#),
+    )]
     ZipWith, "zip_with", ["array_zip_with", "list_zip_with"]
 );
 

@@ -15,7 +15,21 @@ use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl}
 use crate::scalar::{check_arity, scalar_common, scalar_function};
 
 scalar_function!(
-    /// `cardinality(list)`: the number of elements (of leaf elements for nested lists).
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Particle lists"),
+        description = r#"The number of elements (of leaf elements for nested lists), computed from the list's offsets (same results as DataFusion's `cardinality`, which it replaces)."#,
+        syntax_example = r#"cardinality(list)"#,
+        sql_example = r#"```sql
+> SELECT cardinality([1, 2, 3]) AS n, cardinality([[1, 2], [3]]) AS leaves, cardinality([]) AS empty;
++---+--------+-------+
+| n | leaves | empty |
++---+--------+-------+
+| 3 | 3      | 0     |
++---+--------+-------+
+
+```"#,
+        argument(name = r#"list"#, description = r#"A list (or a map)."#),
+    )]
     Cardinality, "cardinality", []
 );
 

@@ -70,8 +70,24 @@ fn literal_k(name: &str, k: Option<&ScalarValue>) -> Result<usize> {
 }
 
 scalar_function!(
-    /// `combinations(list, k)`: all k-element subsets of each list, in lexicographic order of
-    /// indices (as awkward's `ak.combinations`), as `List<Struct<p1..pk, i1..ik>>`.
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Particle lists"),
+        description = r#"All k-element subsets of each list, in lexicographic order of indices (as awkward's `ak.combinations`), as `List<Struct<p1..pk, i1..ik>>`."#,
+        syntax_example = r#"combinations(list, k)"#,
+        sql_example = r#"```sql
+> SELECT unnest(combinations(['a', 'b', 'c'], 2)) AS pair;
++------------------------------+
+| pair                         |
++------------------------------+
+| {p1: a, p2: b, i1: 1, i2: 2} |
+| {p1: a, p2: c, i1: 1, i2: 3} |
+| {p1: b, p2: c, i1: 2, i2: 3} |
++------------------------------+
+
+```"#,
+        argument(name = r#"list"#, description = r#"A list."#),
+        argument(name = r#"k"#, description = r#"The size of each combination, a constant from 1 to 5."#),
+    )]
     Combinations, "combinations", ["array_combinations", "list_combinations"]
 );
 
@@ -144,8 +160,25 @@ impl ScalarUDFImpl for Combinations {
 }
 
 scalar_function!(
-    /// `cartesian(a, b)`: every pair of an element of `a` and one of `b`, `a`-major (as awkward's
-    /// `ak.cartesian`), as `List<Struct<p1, p2, i1, i2>>`. Null if either list is null.
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Particle lists"),
+        description = r#"Every pair of an element of `a` and one of `b`, `a`-major (as awkward's `ak.cartesian`), as `List<Struct<p1, p2, i1, i2>>`. Null if either list is null."#,
+        syntax_example = r#"cartesian(a, b)"#,
+        sql_example = r#"```sql
+> SELECT unnest(cartesian(['e1', 'e2'], ['j1', 'j2'])) AS pair;
++--------------------------------+
+| pair                           |
++--------------------------------+
+| {p1: e1, p2: j1, i1: 1, i2: 1} |
+| {p1: e1, p2: j2, i1: 1, i2: 2} |
+| {p1: e2, p2: j1, i1: 2, i2: 1} |
+| {p1: e2, p2: j2, i1: 2, i2: 2} |
++--------------------------------+
+
+```"#,
+        argument(name = r#"a"#, description = r#"A list."#),
+        argument(name = r#"b"#, description = r#"A list."#),
+    )]
     Cartesian, "cartesian", ["array_cartesian", "list_cartesian"]
 );
 

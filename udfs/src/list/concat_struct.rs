@@ -56,9 +56,22 @@ fn project(values: &ArrayRef, fields: &Fields) -> Result<ArrayRef> {
 }
 
 scalar_function!(
-    /// `array_concat_struct(a, b)`: per row, the elements of `a` then those of `b`, as structs
-    /// of the fields both have (matched by name, in `a`'s order; numbers widened when their
-    /// types differ). A null list counts as empty; null if both are null.
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Particle lists"),
+        description = r#"Per row, the elements of `a` then those of `b`, as structs of the fields both have (matched by name, in `a`'s order; numbers widened when their types differ). A null list counts as empty; null if both are null."#,
+        syntax_example = r#"array_concat_struct(a, b)"#,
+        sql_example = r#"```sql
+> SELECT array_concat_struct([named_struct('pt', 30.0, 'eta', 0.1, 'charge', -1)], [named_struct('pt', 20.0, 'eta', 1.5, 'iso', 0.02)]) AS leptons;
++----------------------------------------------+
+| leptons                                      |
++----------------------------------------------+
+| [{pt: 30.0, eta: 0.1}, {pt: 20.0, eta: 1.5}] |
++----------------------------------------------+
+
+```"#,
+        argument(name = r#"a"#, description = r#"A list of structs."#),
+        argument(name = r#"b"#, description = r#"A list of structs."#),
+    )]
     ArrayConcatStruct, "array_concat_struct", ["list_concat_struct"]
 );
 

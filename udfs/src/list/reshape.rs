@@ -39,8 +39,22 @@ fn nullable_list(t: &DataType) -> Result<DataType> {
 }
 
 scalar_function!(
-    /// `array_take(list, indices)`: the elements at the 1-based `indices` (negative ones count
-    /// from the end); an index out of range or null gives a null element.
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Particle lists"),
+        description = r#"The elements at the 1-based `indices` (negative ones count from the end); an index out of range or null gives a null element."#,
+        syntax_example = r#"array_take(list, indices)"#,
+        sql_example = r#"```sql
+> SELECT array_take([10, 20, 30, 40], [4, 1, -2, 9]) AS taken;
++----------------+
+| taken          |
++----------------+
+| [40, 10, 30, ] |
++----------------+
+
+```"#,
+        argument(name = r#"list"#, description = r#"A list."#),
+        argument(name = r#"indices"#, description = r#"A list of 1-based positions; negative ones count from the end."#),
+    )]
     ArrayTake, "array_take", ["list_take"]
 );
 
@@ -85,7 +99,23 @@ impl ScalarUDFImpl for ArrayTake {
 }
 
 scalar_function!(
-    /// `array_pad(list, n, fill)`: the list extended with `fill` to at least `n` elements.
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Particle lists"),
+        description = r#"The list extended with `fill` to at least `n` elements."#,
+        syntax_example = r#"array_pad(list, n, fill)"#,
+        sql_example = r#"```sql
+> SELECT array_pad([1.5, 2.5], 4, 0.0) AS padded, array_pad([1.5, 2.5, 3.5], 2, 0.0) AS longer_kept;
++----------------------+-----------------+
+| padded               | longer_kept     |
++----------------------+-----------------+
+| [1.5, 2.5, 0.0, 0.0] | [1.5, 2.5, 3.5] |
++----------------------+-----------------+
+
+```"#,
+        argument(name = r#"list"#, description = r#"A list."#),
+        argument(name = r#"n"#, description = r#"The least length of the result."#),
+        argument(name = r#"fill"#, description = r#"The value appended."#),
+    )]
     ArrayPad, "array_pad", ["list_pad"]
 );
 
@@ -133,7 +163,22 @@ impl ScalarUDFImpl for ArrayPad {
 }
 
 scalar_function!(
-    /// `array_truncate(list, n)`: the first `n` elements (all when the list is shorter).
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Particle lists"),
+        description = r#"The first `n` elements (all when the list is shorter)."#,
+        syntax_example = r#"array_truncate(list, n)"#,
+        sql_example = r#"```sql
+> SELECT array_truncate([5, 4, 3, 2], 2) AS first_two, array_truncate([5], 3) AS shorter;
++-----------+---------+
+| first_two | shorter |
++-----------+---------+
+| [5, 4]    | [5]     |
++-----------+---------+
+
+```"#,
+        argument(name = r#"list"#, description = r#"A list."#),
+        argument(name = r#"n"#, description = r#"The most elements kept."#),
+    )]
     ArrayTruncate, "array_truncate", ["list_truncate"]
 );
 
@@ -164,8 +209,22 @@ impl ScalarUDFImpl for ArrayTruncate {
 }
 
 scalar_function!(
-    /// `array_argsort(list [, 'DESC'])`: the 1-based indices that sort the list, stably, with
-    /// nulls last.
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Particle lists"),
+        description = r#"The 1-based indices that sort the list, stably, with nulls last."#,
+        syntax_example = r#"array_argsort(list [, 'DESC'])"#,
+        sql_example = r#"```sql
+> SELECT array_argsort([30.0, 10.0, 20.0]) AS ascending, array_argsort([30.0, 10.0, 20.0], 'DESC') AS descending;
++-----------+------------+
+| ascending | descending |
++-----------+------------+
+| [2, 3, 1] | [1, 3, 2]  |
++-----------+------------+
+
+```"#,
+        argument(name = r#"list"#, description = r#"A list."#),
+        argument(name = r#"order"#, description = r#"Optional: 'ASC' (default) or 'DESC'."#),
+    )]
     ArrayArgsort, "array_argsort", ["list_argsort", "argsort"]
 );
 

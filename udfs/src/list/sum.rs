@@ -18,7 +18,21 @@ use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl}
 use crate::scalar::{check_arity, scalar_common, scalar_function};
 
 scalar_function!(
-    /// `array_sum(list)` (alias `list_sum`): the float64 sum of a numeric list's elements.
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Particle lists"),
+        description = r#"The float64 sum of a numeric list's elements (float32 lists are summed without a cast; same results as DataFusion's `array_sum`, which it replaces)."#,
+        syntax_example = r#"array_sum(list)"#,
+        sql_example = r#"```sql
+> SELECT array_sum([40.5, 25.0, 12.25]) AS ht, array_sum(arrow_cast([1.5, 2.5], 'List(Float32)')) AS float32_sum;
++-------+-------------+
+| ht    | float32_sum |
++-------+-------------+
+| 77.75 | 4.0         |
++-------+-------------+
+
+```"#,
+        argument(name = r#"list"#, description = r#"A list of numbers; NULL elements are skipped."#),
+    )]
     ArraySum, "array_sum", ["list_sum"]
 );
 

@@ -35,10 +35,22 @@ macro_rules! class_aggregate {
 }
 
 class_aggregate!(
-    /// `confusion_matrix(label, predicted)`: `counts[true][predicted]` as a list of rows, one
-    /// per true class (rows and columns 0 .. the largest class seen), as
-    /// `sklearn.metrics.confusion_matrix` when every class occurs. Rows with a NULL are
-    /// skipped; a negative class is an error.
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Classifier metrics"),
+        description = r#"The confusion matrix, `counts[true][predicted]`, as a list of rows, one per true class (rows and columns 0 .. the largest class seen), as `sklearn.metrics.confusion_matrix` when every class occurs. Rows with a NULL are skipped; a negative class is an error."#,
+        syntax_example = r#"confusion_matrix(label, predicted)"#,
+        sql_example = r#"```sql
+> SELECT confusion_matrix(label, predicted) AS counts FROM (VALUES (0, 0), (0, 1), (1, 1), (2, 2), (2, 1)) t(label, predicted);
++-----------------------------------+
+| counts                            |
++-----------------------------------+
+| [[1, 1, 0], [0, 1, 0], [0, 1, 1]] |
++-----------------------------------+
+
+```"#,
+        argument(name = r#"label"#, description = r#"The true class, an integer from 0."#),
+        argument(name = r#"predicted"#, description = r#"The predicted class, an integer from 0."#),
+    )]
     ConfusionMatrix,
     "confusion_matrix",
     returns matrix_type(),
@@ -46,7 +58,22 @@ class_aggregate!(
 );
 
 class_aggregate!(
-    /// `accuracy(label, predicted)`: the fraction of rows where they agree (NULLs skipped).
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Classifier metrics"),
+        description = r#"The fraction of rows where they agree (NULLs skipped)."#,
+        syntax_example = r#"accuracy(label, predicted)"#,
+        sql_example = r#"```sql
+> SELECT accuracy(label, predicted) AS accuracy FROM (VALUES (0, 0), (0, 1), (1, 1), (2, 2), (2, 1)) t(label, predicted);
++----------+
+| accuracy |
++----------+
+| 0.6      |
++----------+
+
+```"#,
+        argument(name = r#"label"#, description = r#"The true class."#),
+        argument(name = r#"predicted"#, description = r#"The predicted class."#),
+    )]
     Accuracy,
     "accuracy",
     returns DataType::Float64,

@@ -38,30 +38,72 @@ macro_rules! roc_aggregate {
 }
 
 roc_aggregate!(
-    /// `roc_auc(score, is_positive)`: the area under the ROC curve of `score` for the rows
-    /// where `is_positive` is true against the others (ties count half, as in
-    /// `sklearn.metrics.roc_auc_score`). NULL when either class is absent; rows with a NULL
-    /// score or label are skipped; a NaN score is an error.
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Classifier metrics"),
+        description = r#"The area under the ROC curve of `score` for the rows where `is_positive` is true against the others (ties count half, as in `sklearn.metrics.roc_auc_score`). NULL when either class is absent; rows with a NULL score or label are skipped; a NaN score is an error."#,
+        syntax_example = r#"roc_auc(score, is_positive)"#,
+        sql_example = r#"```sql
+> SELECT roc_auc(score, label = 1) AS auc FROM (VALUES (0.9, 1), (0.8, 1), (0.7, 0), (0.6, 1), (0.2, 0)) t(score, label);
++--------------------+
+| auc                |
++--------------------+
+| 0.8333333333333334 |
++--------------------+
+
+```"#,
+        argument(name = r#"score"#, description = r#"The classifier's score (higher means more signal-like)."#),
+        argument(name = r#"is_positive"#, description = r#"A boolean: is the row signal (e.g. `label = 1`)."#),
+    )]
     RocAuc,
     "roc_auc",
     arity 2,
     returns DataType::Float64
 );
 roc_aggregate!(
-    /// `roc_curve(score, is_positive)`: the ROC curve as a list of
-    /// `{threshold, tpr, fpr}`, from threshold +inf (tpr = fpr = 0) down to the lowest score,
-    /// with collinear points dropped, as `sklearn.metrics.roc_curve` does by default.
-    /// `unnest` it for a table.
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Classifier metrics"),
+        description = r#"The ROC curve as a list of `{threshold, tpr, fpr}`, from threshold +inf (tpr = fpr = 0) down to the lowest score, with collinear points dropped, as `sklearn.metrics.roc_curve` does by default. `unnest` it for a table."#,
+        syntax_example = r#"roc_curve(score, is_positive)"#,
+        sql_example = r#"```sql
+> SELECT unnest(roc_curve(score, label = 1)) AS point FROM (VALUES (0.9, 1), (0.8, 1), (0.7, 0), (0.6, 1), (0.2, 0)) t(score, label);
++-----------------------------------------------------+
+| point                                               |
++-----------------------------------------------------+
+| {threshold: inf, tpr: 0.0, fpr: 0.0}                |
+| {threshold: 0.9, tpr: 0.3333333333333333, fpr: 0.0} |
+| {threshold: 0.8, tpr: 0.6666666666666666, fpr: 0.0} |
+| {threshold: 0.7, tpr: 0.6666666666666666, fpr: 0.5} |
+| {threshold: 0.6, tpr: 1.0, fpr: 0.5}                |
+| {threshold: 0.2, tpr: 1.0, fpr: 1.0}                |
++-----------------------------------------------------+
+
+```"#,
+        argument(name = r#"score"#, description = r#"The classifier's score."#),
+        argument(name = r#"is_positive"#, description = r#"A boolean: is the row signal."#),
+    )]
     RocCurve,
     "roc_curve",
     arity 2,
     returns DataType::new_list(DataType::Struct(curve_fields()), false)
 );
 roc_aggregate!(
-    /// `fpr_at_tpr(score, is_positive, tpr)`: the false-positive rate (background efficiency)
-    /// of the highest threshold that keeps at least the fraction `tpr` of the positives
-    /// (signal efficiency); `1 / fpr_at_tpr(...)` is the background rejection of a trigger at
-    /// that efficiency.
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Classifier metrics"),
+        description = r#"The false-positive rate (background efficiency) of the highest threshold that keeps at least the fraction `tpr` of the positives (signal efficiency); `1 / fpr_at_tpr(...)` is the background rejection of a trigger at that efficiency."#,
+        syntax_example = r#"fpr_at_tpr(score, is_positive, tpr)"#,
+        sql_example = r#"```sql
+> SELECT fpr_at_tpr(score, label = 1, 0.6) AS fpr FROM (VALUES (0.9, 1), (0.8, 1), (0.7, 0), (0.6, 1), (0.2, 0)) t(score, label);
++-----+
+| fpr |
++-----+
+| 0.0 |
++-----+
+
+```"#,
+        argument(name = r#"score"#, description = r#"The classifier's score."#),
+        argument(name = r#"is_positive"#, description = r#"A boolean: is the row signal."#),
+        argument(name = r#"tpr"#, description = r#"The signal efficiency to keep, a constant in [0, 1]."#),
+    )]
     FprAtTpr,
     "fpr_at_tpr",
     arity 3,

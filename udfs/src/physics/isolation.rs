@@ -21,11 +21,24 @@ use crate::scalar::{as_f64, check_arity, float_result, scalar_common, scalar_fun
 const SAME_PARTICLE_DR: f64 = 1e-4;
 
 scalar_function!(
-    /// `isolation(particle, others, cone [, exclude_self])`: Σ pT of the particles of the list
-    /// `others` with ΔR(particle, o) < cone, divided by the particle's pT. With
-    /// `exclude_self`, a particle of `others` within ΔR < 1e-4 is the particle itself (its own
-    /// track) and is not counted. Null elements of `others` are skipped. When `particle` is a
-    /// list of particles, the result is the list of their isolations.
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Physics"),
+        description = r#"The relative isolation: Σ pT of the particles of the list `others` with ΔR(particle, o) < cone, divided by the particle's pT. With `exclude_self`, a particle of `others` within ΔR < 1e-4 is the particle itself (its own track) and is not counted. Null elements of `others` are skipped. When `particle` is a list of particles, the result is the list of their isolations."#,
+        syntax_example = r#"isolation(particle, others, cone [, exclude_self])"#,
+        sql_example = r#"```sql
+> SELECT isolation(named_struct('pt', 40.0, 'eta', 0.0, 'phi', 0.0), [named_struct('pt', 40.0, 'eta', 0.0, 'phi', 0.0), named_struct('pt', 2.0, 'eta', 0.1, 'phi', 0.1), named_struct('pt', 5.0, 'eta', 1.0, 'phi', 1.0)], 0.3, true) AS iso;
++------+
+| iso  |
++------+
+| 0.05 |
++------+
+
+```"#,
+        argument(name = r#"particle"#, description = r#"A particle struct (`pt`, `eta`, `phi`), or a list of them."#),
+        argument(name = r#"others"#, description = r#"The list of particles around it (e.g. the event's tracks)."#),
+        argument(name = r#"cone"#, description = r#"The cone's ΔR."#),
+        argument(name = r#"exclude_self"#, description = r#"Optional boolean: leave out the particle of `others` within ΔR < 1e-4 of `particle` (its own track)."#),
+    )]
     Isolation, "isolation", []
 );
 

@@ -27,7 +27,22 @@ fn numbers(args: &ScalarFunctionArgs) -> Result<(Vec<Float64Array>, Option<dataf
 }
 
 scalar_function!(
-    /// `delta_phi(phi1, phi2)`: `phi1 - phi2` wrapped to [-π, π).
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Physics"),
+        description = r#"The difference of two azimuthal angles, `phi1 - phi2`, wrapped to [-π, π)."#,
+        syntax_example = r#"delta_phi(phi1, phi2)"#,
+        sql_example = r#"```sql
+> SELECT delta_phi(3.0, -3.0) AS dphi;
++----------------------+
+| dphi                 |
++----------------------+
+| -0.28318530717958623 |
++----------------------+
+
+```"#,
+        argument(name = r#"phi1"#, description = r#"An azimuthal angle (radians)."#),
+        argument(name = r#"phi2"#, description = r#"An azimuthal angle (radians)."#),
+    )]
     DeltaPhi, "delta_phi", ["deltaphi"]
 );
 
@@ -51,8 +66,22 @@ impl ScalarUDFImpl for DeltaPhi {
 }
 
 scalar_function!(
-    /// `delta_r(eta1, phi1, eta2, phi2)` or `delta_r(particle1, particle2)`:
-    /// √(Δη² + Δφ²) with Δφ wrapped.
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Physics"),
+        description = r#"The angular distance √(Δη² + Δφ²), with Δφ wrapped to [-π, π)."#,
+        syntax_example = r#"delta_r(eta1, phi1, eta2, phi2) | delta_r(particle1, particle2)"#,
+        sql_example = r#"```sql
+> SELECT delta_r(0.3, 0.5, -0.9, -2.6) AS dr, delta_r(named_struct('pt', 45.0, 'eta', 0.3, 'phi', 0.5, 'mass', 0.106), named_struct('pt', 38.0, 'eta', -0.9, 'phi', -2.6, 'mass', 0.106)) AS dr_particles;
++--------------------+--------------------+
+| dr                 | dr_particles       |
++--------------------+--------------------+
+| 3.3241540277189325 | 3.3241540277189325 |
++--------------------+--------------------+
+
+```"#,
+        argument(name = r#"eta1, phi1, eta2, phi2"#, description = r#"Pseudorapidities and azimuthal angles."#),
+        argument(name = r#"particle1, particle2"#, description = r#"Instead, two particle structs with fields `eta` and `phi` (or `px, py, pz, e`)."#),
+    )]
     DeltaR, "delta_r", ["deltar"]
 );
 
@@ -95,8 +124,24 @@ impl ScalarUDFImpl for DeltaR {
 }
 
 scalar_function!(
-    /// `transverse_mass(met, met_phi, pt, phi)`: √(2·pT·MET·(1 − cos Δφ)) of a lepton and the
-    /// missing transverse momentum (the W's transverse mass).
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Physics"),
+        description = r#"The transverse mass √(2·pT·MET·(1 − cos Δφ)) of a lepton and the missing transverse momentum (the W's transverse mass)."#,
+        syntax_example = r#"transverse_mass(met, met_phi, pt, phi)"#,
+        sql_example = r#"```sql
+> SELECT transverse_mass(40.0, 3.0, 40.0, 0.0) AS mt;
++-------------------+
+| mt                |
++-------------------+
+| 79.79959892832436 |
++-------------------+
+
+```"#,
+        argument(name = r#"met"#, description = r#"The missing transverse momentum."#),
+        argument(name = r#"met_phi"#, description = r#"Its azimuthal angle."#),
+        argument(name = r#"pt"#, description = r#"The lepton's transverse momentum."#),
+        argument(name = r#"phi"#, description = r#"The lepton's azimuthal angle."#),
+    )]
     TransverseMass, "transverse_mass", ["mt"]
 );
 
@@ -167,8 +212,22 @@ const CARTESIAN: [&str; 4] = ["px", "py", "pz", "e"];
 const POLAR: [&str; 4] = ["pt", "eta", "phi", "mass"];
 
 scalar_function!(
-    /// `pt_eta_phi_m_to_px_py_pz_e(pt, eta, phi, m)` (or of a particle struct):
-    /// `{px, py, pz, e}`.
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Physics"),
+        description = r#"A four-vector in Cartesian coordinates, `{px, py, pz, e}`."#,
+        syntax_example = r#"pt_eta_phi_m_to_px_py_pz_e(pt, eta, phi, mass) | pt_eta_phi_m_to_px_py_pz_e(particle)"#,
+        sql_example = r#"```sql
+> SELECT pt_eta_phi_m_to_px_py_pz_e(50.0, 0.0, 0.0, 0.0) AS p4;
++---------------------------------------+
+| p4                                    |
++---------------------------------------+
+| {px: 50.0, py: 0.0, pz: 0.0, e: 50.0} |
++---------------------------------------+
+
+```"#,
+        argument(name = r#"pt, eta, phi, mass"#, description = r#"A four-vector in collider coordinates."#),
+        argument(name = r#"particle"#, description = r#"Instead, a particle struct with fields `pt`, `eta`, `phi` and optionally `mass`."#),
+    )]
     ToCartesian, "pt_eta_phi_m_to_px_py_pz_e", ["to_px_py_pz_e"]
 );
 
@@ -194,8 +253,22 @@ impl ScalarUDFImpl for ToCartesian {
 }
 
 scalar_function!(
-    /// `px_py_pz_e_to_pt_eta_phi_m(px, py, pz, e)` (or of a particle struct):
-    /// `{pt, eta, phi, mass}`.
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Physics"),
+        description = r#"A four-vector in collider coordinates, `{pt, eta, phi, mass}`."#,
+        syntax_example = r#"px_py_pz_e_to_pt_eta_phi_m(px, py, pz, e) | px_py_pz_e_to_pt_eta_phi_m(particle)"#,
+        sql_example = r#"```sql
+> SELECT px_py_pz_e_to_pt_eta_phi_m(30.0, 40.0, 0.0, 50.0) AS p4;
++----------------------------------------------------------+
+| p4                                                       |
++----------------------------------------------------------+
+| {pt: 50.0, eta: 0.0, phi: 0.9272952180016122, mass: 0.0} |
++----------------------------------------------------------+
+
+```"#,
+        argument(name = r#"px, py, pz, e"#, description = r#"A Cartesian four-vector."#),
+        argument(name = r#"particle"#, description = r#"Instead, a struct with fields `px`, `py`, `pz`, `e`."#),
+    )]
     ToPolar, "px_py_pz_e_to_pt_eta_phi_m", ["to_pt_eta_phi_m"]
 );
 

@@ -91,9 +91,22 @@ fn precision(all32: bool) -> DataType {
 }
 
 scalar_function!(
-    /// `invariant_mass(p1, p2, ...)` or `invariant_mass(list)`: the mass of the summed
-    /// four-momentum, √max(E² − |p|², 0). Null elements of a list are skipped; an empty list
-    /// gives 0.
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Physics"),
+        description = r#"The mass of the summed four-momentum, √max(E² − |p|², 0). Null elements of a list are skipped; an empty list gives 0."#,
+        syntax_example = r#"invariant_mass(particle1, particle2, ...) | invariant_mass(list)"#,
+        sql_example = r#"```sql
+> SELECT round(invariant_mass(named_struct('pt', 45.0, 'eta', 0.3, 'phi', 0.5, 'mass', 0.106), named_struct('pt', 38.0, 'eta', -0.9, 'phi', -2.6, 'mass', 0.106)), 3) AS m_mumu, invariant_mass([named_struct('px', 30.0, 'py', 0.0, 'pz', 0.0, 'e', 50.0)]) AS m;
++--------+------+
+| m_mumu | m    |
++--------+------+
+| 98.028 | 40.0 |
++--------+------+
+
+```"#,
+        argument(name = r#"particle1, particle2, ..."#, description = r#"Particle structs (`pt`, `eta`, `phi`, optional `mass`, or `px, py, pz, e`)."#),
+        argument(name = r#"list"#, description = r#"Instead, a list of particle structs."#),
+    )]
     InvariantMass, "invariant_mass", ["inv_mass"]
 );
 
@@ -116,8 +129,22 @@ impl ScalarUDFImpl for InvariantMass {
 }
 
 scalar_function!(
-    /// `sum_p4(list)` or `sum_p4(p1, p2, ...)`: the summed four-momentum as
-    /// `{pt, eta, phi, mass}`.
+    #[datafusion_macros::user_doc(
+        doc_section(label = "Physics"),
+        description = r#"The summed four-momentum as `{pt, eta, phi, mass}`."#,
+        syntax_example = r#"sum_p4(list) | sum_p4(particle1, particle2, ...)"#,
+        sql_example = r#"```sql
+> SELECT sum_p4([named_struct('px', 30.0, 'py', 0.0, 'pz', 0.0, 'e', 50.0), named_struct('px', 10.0, 'py', 0.0, 'pz', 0.0, 'e', 10.0)]) AS total;
++----------------------------------------------------------+
+| total                                                    |
++----------------------------------------------------------+
+| {pt: 40.0, eta: 0.0, phi: 0.0, mass: 44.721359549995796} |
++----------------------------------------------------------+
+
+```"#,
+        argument(name = r#"list"#, description = r#"A list of particle structs."#),
+        argument(name = r#"particle1, particle2, ..."#, description = r#"Instead, particle structs."#),
+    )]
     SumP4, "sum_p4", []
 );
 

@@ -192,6 +192,11 @@ fn in_entry_order(plan: &Arc<dyn ExecutionPlan>, config: &ConfigOptions) -> Resu
         let in_order = source.is::<MemorySourceConfig>() || plan.output_partitioning().partition_count() <= 1;
         return Ok(in_order.then(|| Arc::clone(plan)));
     }
+    // Any other source of one partition (a table function's stream: the epochs of
+    // `train_classifier`, `generate_series`) has one order.
+    if plan.children().is_empty() {
+        return Ok((plan.output_partitioning().partition_count() <= 1).then(|| Arc::clone(plan)));
+    }
     if let Some(repartition) = plan.downcast_ref::<RepartitionExec>() {
         // A round-robin repartition only spreads work over the cores; the chunked scans
         // below do that in order.
