@@ -19,20 +19,29 @@ use datafusion::logical_expr::{DocSection, Documentation, ScalarUDF};
 use crate::arguments::{Args, TableSignature};
 use crate::datasource::{read_root, root_ls};
 use crate::ml::{models_fn, plot, predict_fn, train_fn, tune};
+use crate::states::States;
+
+/// Every table function hepfusion registers: its signature, and how to make it with the
+/// [`States`] that those that plan or read get our state for a session from.
+static TABLE_FUNCTIONS: [(&TableSignature, fn(&States) -> Arc<dyn TableFunctionImpl>); 9] = [
+    (&read_root::SIGNATURE, |states| Arc::new(read_root::ReadRoot::new(states.clone()))),
+    (&root_ls::SIGNATURE, |states| Arc::new(root_ls::RootLs::new(states.clone()))),
+    (&train_fn::SIGNATURE, |states| Arc::new(train_fn::TrainClassifier::new(states.clone()))),
+    (&predict_fn::SIGNATURE, |states| Arc::new(predict_fn::Predict::new(states.clone()))),
+    (&models_fn::MODELS, |_| Arc::new(models_fn::Models)),
+    (&models_fn::DROP_MODEL, |_| Arc::new(models_fn::DropModel)),
+    (&tune::SIGNATURE, |states| Arc::new(tune::TuneClassifier::new(states.clone()))),
+    (&plot::SIGNATURE, |states| Arc::new(plot::PlotLines::new(states.clone()))),
+    (&SIGNATURE, |_| Arc::new(HepfusionFunctions)),
+];
 
 /// Every table function hepfusion registers, with its signature.
-pub fn table_functions() -> Vec<(&'static TableSignature, Arc<dyn TableFunctionImpl>)> {
-    vec![
-        (&read_root::SIGNATURE, Arc::new(read_root::ReadRoot)),
-        (&root_ls::SIGNATURE, Arc::new(root_ls::RootLs)),
-        (&train_fn::SIGNATURE, Arc::new(train_fn::TrainClassifier)),
-        (&predict_fn::SIGNATURE, Arc::new(predict_fn::Predict)),
-        (&models_fn::MODELS, Arc::new(models_fn::Models)),
-        (&models_fn::DROP_MODEL, Arc::new(models_fn::DropModel)),
-        (&tune::SIGNATURE, Arc::new(tune::TuneClassifier)),
-        (&plot::SIGNATURE, Arc::new(plot::PlotLines)),
-        (&SIGNATURE, Arc::new(HepfusionFunctions)),
-    ]
+pub fn table_functions(states: &States) -> Vec<(&'static TableSignature, Arc<dyn TableFunctionImpl>)> {
+    TABLE_FUNCTIONS.iter().map(|(signature, make)| (*signature, make(states))).collect()
+}
+
+fn table_signatures() -> impl Iterator<Item = &'static TableSignature> {
+    TABLE_FUNCTIONS.iter().map(|(signature, _)| *signature)
 }
 
 /// Scalar functions beyond `hepfusion_udfs`' (which need the ML registry).
@@ -108,7 +117,7 @@ pub fn describe(state: &SessionState, name: &str) -> Option<FunctionDoc> {
         aliases: aliases.to_vec(),
         documentation: d.cloned(),
     };
-    if let Some((sig, _)) = table_functions().into_iter().find(|(sig, _)| sig.name == name) {
+    if let Some(sig) = table_signatures().find(|sig| sig.name == name) {
         return Some(FunctionDoc { name: sig.name.into(), kind: "table", aliases: vec![], documentation: Some(sig.documentation()) });
     }
     if let Some(f) = state.scalar_functions().get(name) {
@@ -138,7 +147,7 @@ pub fn hepfusion_functions() -> Vec<FunctionDoc> {
     all.extend(hepfusion_udfs::higher_order_functions().iter().map(|f| doc(f.name(), "higher-order", f.aliases(), f.documentation())));
     all.extend(hepfusion_udfs::scalar_functions().iter().chain(&scalar_functions()).map(|f| doc(f.name(), "scalar", f.aliases(), f.documentation())));
     all.extend(hepfusion_udfs::aggregate_functions().iter().map(|f| doc(f.name(), "aggregate", f.aliases(), f.documentation())));
-    all.extend(table_functions().iter().map(|(sig, _)| FunctionDoc { name: sig.name.into(), kind: "table", aliases: vec![], documentation: Some(sig.documentation()) }));
+    all.extend(table_signatures().map(|sig| FunctionDoc { name: sig.name.into(), kind: "table", aliases: vec![], documentation: Some(sig.documentation()) }));
     all
 }
 

@@ -11,5 +11,6 @@ pub mod process;
 pub use hepfusion_root as root;
 pub mod script_vars;
 pub mod session;
+pub mod states;
 
 pub use session::{new_context, session_config};

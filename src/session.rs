@@ -15,6 +15,7 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::datasource::format::RootFormatFactory;
 use crate::functions::{scalar_functions, table_functions};
+use crate::states::States;
 use crate::datasource::table::RootTableFactory;
 use crate::datasource::stores::LazyStoreRegistry;
 
@@ -54,9 +55,9 @@ fn hepfusion_state(builder: SessionStateBuilder) -> Result<SessionState> {
     let table_functions = SessionStateDefaults::default_table_functions()
         .into_iter()
         .map(|f| (f.name().to_string(), f))
-        .chain(table_functions().into_iter().map(|(sig, f)| (sig.name.to_string(), Arc::new(TableFunction::new(sig.name.to_string(), f)))));
+        .chain(table_functions(&states()).into_iter().map(|(sig, f)| (sig.name.to_string(), Arc::new(TableFunction::new(sig.name.to_string(), f)))));
     let mut state = hepfusion_udfs::planning::with_planning_rules(builder.with_runtime_env(runtime.build_arc()?))
-        .with_table_factory("ROOT".into(), Arc::new(RootTableFactory))
+        .with_table_factory("ROOT".into(), Arc::new(RootTableFactory::new(states())))
         .with_table_functions(table_functions.collect())
         .build();
     hepfusion_udfs::list::memory::attach(&mut state);
@@ -66,6 +67,11 @@ fn hepfusion_state(builder: SessionStateBuilder) -> Result<SessionState> {
         state.register_udf(f)?;
     }
     Ok(state)
+}
+
+/// How what we register gets our state for the session it is called with ([`state_of`]).
+pub fn states() -> States {
+    States::new(state_of)
 }
 
 /// Our state behind the `Session` a table function or table factory is called with: the

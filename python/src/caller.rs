@@ -60,7 +60,7 @@ impl ExternalQueries for CallerSession {
 /// evaluated the argument expressions), its input read through `caller`.
 #[pyfunction]
 pub fn call_with_caller_session(py: Python<'_>, name: &str, args: &Bound<'_, PyAny>, caller: Py<PyAny>) -> PyResult<Table> {
-    let function = hepfusion::functions::table_functions()
+    let function = hepfusion::functions::table_functions(&hepfusion::session::states())
         .into_iter()
         .find_map(|(sig, f)| (sig.name == name).then_some(f))
         .ok_or_else(|| error(format!("no hepfusion table function '{name}'")))?;

@@ -143,7 +143,7 @@ pub fn aggregate_functions() -> Vec<AggregateFunction> {
 /// Our table functions (`read_root` and the ML functions).
 #[pyfunction]
 pub fn table_functions() -> Vec<TableFunction> {
-    hepfusion::functions::table_functions().into_iter().map(|(sig, function)| TableFunction { name: sig.name, function }).collect()
+    hepfusion::functions::table_functions(&hepfusion::session::states()).into_iter().map(|(sig, function)| TableFunction { name: sig.name, function }).collect()
 }
 
 /// The names of our lambda functions, with their aliases: they need `hepfusion.SessionContext`.

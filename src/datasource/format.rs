@@ -1,6 +1,5 @@
 //! `FileFormat` for ROOT: schema inference from the tree's branches and exact row counts.
 
-use std::any::Any;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -16,17 +15,15 @@ use datafusion::datasource::physical_plan::{FileScanConfig, FileScanConfigBuilde
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::datasource::table_schema::TableSchema;
 use datafusion::error::{DataFusionError, Result};
-use datafusion::execution::cache::cache_manager::{CachedFileMetadataEntry, FileMetadata, FileMetadataCache};
 use datafusion::physical_plan::ExecutionPlan;
-use object_store::path::Path;
 use object_store::{ObjectMeta, ObjectStore};
 
 use hepfusion_udfs::options::HepfusionOptions;
 
-use super::df_err;
 use super::options::RootOptions;
+use super::metadata::{display_name, metadata_cache, open_tree};
 use super::scan::RootSource;
-use crate::root::{Source, TreeReader};
+use crate::root::TreeReader;
 
 /// Schema inference's error where a location holds no (non-empty) files; DataFusion's listing
 /// does not say which location, [`super::table::root_table`] adds it.
@@ -63,53 +60,6 @@ impl RootFormat {
     }
 }
 
-/// Opens the configured tree of one object, or takes it from `cache`. A table's files are
-/// opened to infer its schema, to count its entries and to scan them, and a shell or notebook
-/// runs many queries over one table: each open reads the file's header, directory, streamers
-/// and tree (a few round trips, remote), so opened trees live in DataFusion's file-metadata
-/// cache, as Parquet footers do, and are reopened when the file's size or time changes.
-pub(crate) async fn open_tree(
-    store: &Arc<dyn ObjectStore>,
-    meta: &ObjectMeta,
-    opts: &RootOptions,
-    cache: Option<&Arc<FileMetadataCache>>,
-) -> Result<Arc<TreeReader>> {
-    let name = display_name(store.as_ref(), &meta.location);
-    // The cache is keyed by path in the store; the name adds the store (a local file and an
-    // S3 object may share a path).
-    let key = (name.clone(), opts.clone());
-    let cached = cache.and_then(|c| c.get(&meta.location)).filter(|e| e.is_valid_for(meta));
-    let trees = cached.as_ref().and_then(|e| e.file_metadata.as_any().downcast_ref::<OpenedTrees>());
-    if let Some(reader) = trees.and_then(|t| t.0.get(&key)) {
-        return Ok(Arc::clone(reader));
-    }
-    let source = Source::new(Arc::clone(store), meta.location.clone(), meta.size, name);
-    let reader = Arc::new(TreeReader::open(source, opts.tree.as_deref(), &opts.reader).await.map_err(df_err)?);
-    if let Some(cache) = cache {
-        let mut trees = trees.map(|t| t.0.clone()).unwrap_or_default();
-        trees.insert(key, Arc::clone(&reader));
-        cache.put(&meta.location, CachedFileMetadataEntry::new(meta.clone(), Arc::new(OpenedTrees(trees))));
-    }
-    Ok(reader)
-}
-
-/// The trees opened in one file, by file name and table options.
-struct OpenedTrees(HashMap<(String, RootOptions), Arc<TreeReader>>);
-
-impl FileMetadata for OpenedTrees {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn memory_size(&self) -> usize {
-        self.0.iter().map(|((name, _), reader)| name.len() + reader.memory_size()).sum()
-    }
-
-    fn extra_info(&self) -> datafusion::common::HashMap<String, String> {
-        [("trees".to_string(), self.0.len().to_string())].into_iter().collect()
-    }
-}
-
 /// Says which branches a table leaves out, once per table: its schema is inferred once, when
 /// the table is created (`CREATE EXTERNAL TABLE`, `read_root`), whatever later reads it. The
 /// files of a table share one schema, so the first file speaks for all.
@@ -123,27 +73,6 @@ fn warn_left_out(reader: &TreeReader, files: usize) {
         if let Err(why) = &s.status {
             log::warn!("{}{others}: tree '{}': branch '{}' left out: {why}", reader.source().name(), reader.tree_path, s.path);
         }
-    }
-}
-
-/// The session's file-metadata cache.
-fn metadata_cache(state: &dyn Session) -> Arc<FileMetadataCache> {
-    state.runtime_env().cache_manager.get_file_metadata_cache()
-}
-
-/// A file's name as its user wrote it, for messages. Object-store paths are relative to the
-/// store's root, so the local file `/data/x.root` is `data/x.root` there; the store's
-/// description gives the root back (`LocalFileSystem(file:///)`, `AmazonS3(bucket)`). An HTTP
-/// store does not name its host, so those files keep their path.
-pub(crate) fn display_name(store: &dyn ObjectStore, location: &Path) -> String {
-    let store = store.to_string();
-    let inside = |prefix: &str| store.strip_prefix(prefix).and_then(|rest| rest.strip_suffix(')')).map(str::to_string);
-    if let Some(root) = inside("LocalFileSystem(file://") {
-        format!("{}/{location}", root.trim_end_matches('/'))
-    } else if let Some(bucket) = inside("AmazonS3(") {
-        format!("s3://{bucket}/{location}")
-    } else {
-        location.to_string()
     }
 }
 

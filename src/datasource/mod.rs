@@ -6,6 +6,7 @@
 //! streams the tree's clusters as record batches of the projected columns.
 
 pub mod format;
+pub mod metadata;
 pub mod metrics;
 pub mod options;
 pub mod read_root;

@@ -11,10 +11,18 @@ use super::options::RootOptions;
 use crate::arguments::{Args, TableSignature};
 use super::table::root_table;
 use crate::blocking::block_on;
-use crate::session::state_of;
+use crate::states::States;
 
-#[derive(Debug, Default)]
-pub struct ReadRoot;
+#[derive(Debug)]
+pub struct ReadRoot {
+    states: States,
+}
+
+impl ReadRoot {
+    pub fn new(states: States) -> Self {
+        Self { states }
+    }
+}
 
 pub(crate) static SIGNATURE: TableSignature = TableSignature {
     name: "read_root",
@@ -56,7 +64,7 @@ impl TableFunctionImpl for ReadRoot {
             map.insert("root.tree".to_string(), tree);
         }
         let opts = RootOptions::from_map(&map)?;
-        let state = state_of(args.session())?;
+        let state = self.states.of(args.session())?;
         block_on(async move { root_table(&state, &[path], opts).await })
     }
 }

@@ -17,15 +17,23 @@ use datafusion::execution::SessionState;
 use object_store::ObjectStoreExt;
 
 use super::df_err;
-use super::format::display_name;
+use super::metadata::display_name;
 use crate::arguments::{Args, TableSignature};
 use crate::blocking::block_on;
 use crate::root::{Branch, BranchStatus, Leaf, Streamers};
 use crate::root::{ReaderOptions, RootFile, Source, TreeReader};
-use crate::session::state_of;
+use crate::states::States;
 
-#[derive(Debug, Default)]
-pub struct RootLs;
+#[derive(Debug)]
+pub struct RootLs {
+    states: States,
+}
+
+impl RootLs {
+    pub fn new(states: States) -> Self {
+        Self { states }
+    }
+}
 
 pub(crate) static SIGNATURE: TableSignature = TableSignature {
     name: "root_ls",
@@ -53,7 +61,7 @@ impl TableFunctionImpl for RootLs {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
         let a = Args::parse(&SIGNATURE, args.exprs())?;
         let (path, tree) = (a.string_at(0)?, a.optional_string_at(1)?);
-        let state = state_of(args.session())?;
+        let state = self.states.of(args.session())?;
         let batch = block_on(async move { listing(&state, &path, tree.as_deref()).await })?;
         Ok(Arc::new(MemTable::try_new(batch.schema(), vec![vec![batch]])?))
     }

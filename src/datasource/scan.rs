@@ -28,7 +28,7 @@ use futures::{FutureExt, StreamExt, TryStreamExt};
 use object_store::ObjectStore;
 
 use super::df_err;
-use super::format::open_tree;
+use super::metadata::open_tree;
 use super::metrics::RootScanMetrics;
 use super::options::RootOptions;
 

@@ -11,7 +11,7 @@ use datafusion::logical_expr::CreateExternalTable;
 
 use super::format::{RootFormat, NO_ROOT_FILES};
 use super::options::RootOptions;
-use crate::session::state_of;
+use crate::states::States;
 
 /// The table of the tree chosen by `opts` in the ROOT files at `locations` (files,
 /// directories, globs), its schema inferred from the first location's branches.
@@ -70,8 +70,16 @@ fn table_url(location: &str) -> Result<ListingTableUrl> {
 /// `CREATE EXTERNAL TABLE t STORED AS ROOT LOCATION ... OPTIONS ('root.tree' ...)`, in our
 /// sessions and in foreign ones (Python's `datafusion.SessionContext` through FFI), which
 /// DataFusion's `ListingTableFactory` cannot serve: it needs the caller's `SessionState`.
-#[derive(Debug, Default)]
-pub struct RootTableFactory;
+#[derive(Debug)]
+pub struct RootTableFactory {
+    states: States,
+}
+
+impl RootTableFactory {
+    pub fn new(states: States) -> Self {
+        Self { states }
+    }
+}
 
 #[async_trait]
 impl TableProviderFactory for RootTableFactory {
@@ -89,7 +97,7 @@ impl TableProviderFactory for RootTableFactory {
             )));
         }
         let opts = RootOptions::from_map(&cmd.options)?;
-        root_table(&state_of(session)?, &cmd.locations, opts).await
+        root_table(&self.states.of(session)?, &cmd.locations, opts).await
     }
 }
 

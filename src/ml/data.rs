@@ -208,7 +208,7 @@ impl Columns {
         };
         let mut columns = Self { rows, features, sequence, offsets, labels, n_features: n, width };
         if let Some(s) = scaler {
-            s.apply(&mut columns);
+            s.apply(&mut columns.features, &mut columns.sequence);
         }
         Ok(columns)
     }

@@ -6,6 +6,7 @@
 //! - [`data`]: Arrow batches → network inputs, with the checks that name column and row;
 //! - [`train`]: the streaming training loop (shuffle buffer, validation,
 //!   early stopping);
+//! - [`inference`]: class probabilities of a network, for `predict` and validation;
 //! - [`model`] and [`registry`]: trained models and their atomic, checksummed files;
 //! - the SQL surface: [`train_fn`] (`train_classifier`), [`predict_fn`] (`predict`,
 //!   `predict_proba`), [`models_fn`] (`models`, `drop_model`), [`tune`] (`tune_classifier`),
@@ -17,6 +18,7 @@
 pub mod data;
 pub mod external;
 pub mod gru;
+pub mod inference;
 pub mod input;
 pub mod model;
 pub mod models_fn;

@@ -18,7 +18,7 @@ use plotters::prelude::*;
 
 use crate::arguments::{Args, TableSignature};
 use super::input::input_plan;
-use crate::session::state_of;
+use crate::states::States;
 use super::task::task_table;
 
 pub(crate) static SIGNATURE: TableSignature = TableSignature {
@@ -50,8 +50,16 @@ pub(crate) static SIGNATURE: TableSignature = TableSignature {
 ```"#,
 };
 
-#[derive(Debug, Default)]
-pub struct PlotLines;
+#[derive(Debug)]
+pub struct PlotLines {
+    states: States,
+}
+
+impl PlotLines {
+    pub fn new(states: States) -> Self {
+        Self { states }
+    }
+}
 
 #[derive(Debug, Clone)]
 struct Spec {
@@ -73,7 +81,7 @@ impl TableFunctionImpl for PlotLines {
         if path.extension().and_then(|e| e.to_str()) != Some("svg") {
             return plan_err!("plot_lines writes SVG: the file name must end in .svg, got '{}'", path.display());
         }
-        let state = state_of(args.session())?;
+        let state = self.states.of(args.session())?;
         let input = input_plan(&state, "plot_lines", &a.string_at(1)?)?;
         let (Some(x), Some(y)) = (a.string("x")?, a.string("y")?) else {
             return plan_err!("plot_lines needs x => 'column' and y => 'column'; usage: {}", SIGNATURE.syntax);

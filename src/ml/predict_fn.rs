@@ -20,7 +20,7 @@ use datafusion::physical_plan::ExecutionPlan;
 use crate::arguments::{Args, TableSignature};
 use super::input::input_plan;
 use super::registry;
-use crate::session::state_of;
+use crate::states::States;
 
 #[datafusion_macros::user_doc(
     doc_section(label = "Machine learning"),
@@ -170,14 +170,22 @@ pub(crate) static SIGNATURE: TableSignature = TableSignature {
 ```"#,
 };
 
-#[derive(Debug, Default)]
-pub struct Predict;
+#[derive(Debug)]
+pub struct Predict {
+    states: States,
+}
+
+impl Predict {
+    pub fn new(states: States) -> Self {
+        Self { states }
+    }
+}
 
 impl TableFunctionImpl for Predict {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
         let a = Args::parse(&SIGNATURE, args.exprs())?;
         let (name, input) = (a.string_at(0)?, a.string_at(1)?);
-        let state = state_of(args.session())?;
+        let state = self.states.of(args.session())?;
         let model = registry::load(&registry::model_dir(state.config_options()), &name)?;
         let plan = input_plan(&state, "predict", &input)?;
         let schema = plan.schema().clone();
@@ -204,15 +212,15 @@ impl TableFunctionImpl for Predict {
         let mut with_proba = input_columns;
         with_proba.push(proba);
         let view = LogicalPlanBuilder::from(plan).project(with_proba)?.project(outputs)?.build()?;
-        Ok(Arc::new(OurView(ViewTable::new(view, None))))
+        Ok(Arc::new(OurView(ViewTable::new(view, None), self.states.clone())))
     }
 }
 
-/// The prediction view, always planned by a hepfusion state ([`state_of`]): a foreign session
+/// The prediction view, always planned by a hepfusion state: a foreign session
 /// (Python's `datafusion` through FFI) would otherwise have to serialise the plan, our UDF
 /// included, across the FFI and call it back batch by batch.
 #[derive(Debug)]
-struct OurView(ViewTable);
+struct OurView(ViewTable, States);
 
 #[async_trait::async_trait]
 impl TableProvider for OurView {
@@ -233,6 +241,6 @@ impl TableProvider for OurView {
     }
 
     async fn scan(&self, session: &dyn Session, projection: Option<&Vec<usize>>, filters: &[Expr], limit: Option<usize>) -> Result<Arc<dyn ExecutionPlan>> {
-        self.0.scan(&state_of(session)?, projection, filters, limit).await
+        self.0.scan(&self.1.of(session)?, projection, filters, limit).await
     }
 }

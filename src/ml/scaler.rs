@@ -5,8 +5,6 @@
 use datafusion::common::{plan_err, Result};
 use serde::{Deserialize, Serialize};
 
-use super::data::Columns;
-
 /// `x' = (x - shift) / scale` per feature; flat features first, then sequence fields.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Scaler {
@@ -22,9 +20,10 @@ pub struct Affine {
 }
 
 impl Scaler {
-    pub fn apply(&self, c: &mut Columns) {
-        transform(&mut c.features, &self.features);
-        transform(&mut c.sequence, &self.sequence);
+    /// Scales rows of flat features and of sequence fields (row-major, in place).
+    pub fn apply(&self, features: &mut [f32], sequence: &mut [f32]) {
+        transform(features, &self.features);
+        transform(sequence, &self.sequence);
     }
 }
 
@@ -71,12 +70,10 @@ impl Statistics {
         Ok(Self { method: method.to_string(), features: vec![Moments::default(); features], sequence: vec![Moments::default(); sequence] })
     }
 
-    /// Adds the rows `rows` of `c`.
-    pub fn add_rows(&mut self, c: &Columns, rows: &[usize]) {
-        for &r in rows {
-            accumulate(&mut self.features, c.features_of(r));
-            accumulate(&mut self.sequence, c.sequence_of(r));
-        }
+    /// Adds one row: its flat features and its sequence's fields (row-major).
+    pub fn add(&mut self, features: &[f32], sequence: &[f32]) {
+        accumulate(&mut self.features, features);
+        accumulate(&mut self.sequence, sequence);
     }
 
     pub fn finish(&self) -> Scaler {
@@ -112,5 +109,49 @@ fn accumulate(m: &mut [Moments], values: &[f32]) {
             s.min = s.min.min(v);
             s.max = s.max.max(v);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two features over three rows, and a sequence of one field over four particles.
+    fn fitted(method: &str) -> Scaler {
+        let mut s = Statistics::new(method, 2, 1).unwrap();
+        s.add(&[1.0, 5.0], &[2.0, 4.0]);
+        s.add(&[2.0, 5.0], &[]);
+        s.add(&[3.0, 5.0], &[6.0, 8.0]);
+        s.finish()
+    }
+
+    #[test]
+    fn standard_scaling_centres_and_divides_by_the_population_deviation() {
+        let s = fitted("standard");
+        // mean 2, σ = sqrt(2/3) (numpy's std, ddof 0, as scikit-learn's StandardScaler).
+        assert_eq!(s.features[0].shift, 2.0);
+        assert!((s.features[0].scale - (2.0f32 / 3.0).sqrt()).abs() < 1e-6);
+        // A constant feature is only shifted.
+        assert_eq!(s.features[1], Affine { shift: 5.0, scale: 1.0 });
+        assert_eq!(s.sequence[0].shift, 5.0);
+        let (mut f, mut q) = (vec![3.0, 5.0], vec![5.0, 8.0]);
+        s.apply(&mut f, &mut q);
+        assert!((f[0] - 1.0 / (2.0f32 / 3.0).sqrt()).abs() < 1e-5 && f[1] == 0.0, "{f:?}");
+        assert_eq!(q[0], 0.0);
+    }
+
+    #[test]
+    fn minmax_scaling_maps_the_training_range_to_0_1() {
+        let s = fitted("minmax");
+        let (mut f, mut q) = (vec![1.0, 5.0, 3.0, 5.0], vec![2.0, 8.0]);
+        s.apply(&mut f, &mut q);
+        assert_eq!(f, vec![0.0, 0.0, 1.0, 0.0]);
+        assert_eq!(q, vec![0.0, 1.0]);
+    }
+
+    #[test]
+    fn an_unknown_method_is_an_error_naming_the_choices() {
+        let e = Statistics::new("robust", 1, 0).unwrap_err().to_string();
+        assert!(e.contains("'none', 'standard' or 'minmax'") && e.contains("robust"), "{e}");
     }
 }

@@ -19,7 +19,7 @@ use hepfusion_udfs::sampling::splitmix64;
 use serde::{Deserialize, Serialize};
 
 use super::data::{Columns, InputSpec, Rows};
-use super::model::probabilities;
+use super::inference::probabilities;
 use super::network::{Architecture, Network};
 use super::scaler::{Scaler, Statistics};
 
@@ -183,7 +183,7 @@ fn census(source: &mut dyn Source, spec: &InputSpec, options: &TrainOptions, cla
             }
         }
         if let Some(s) = stats.as_mut() {
-            s.add_rows(&cols, &keep);
+            keep.iter().for_each(|&r| s.add(cols.features_of(r), cols.sequence_of(r)));
         }
         ordinal += cols.rows as u64;
         Ok(())

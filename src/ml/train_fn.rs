@@ -16,7 +16,7 @@ use datafusion::logical_expr::LogicalPlan;
 
 use super::data::InputSpec;
 use super::input::{input_plan, PlanSource};
-use crate::session::state_of;
+use crate::states::States;
 use super::model::{Model, ModelInfo};
 use super::network::Architecture;
 use super::progress::Progress;
@@ -66,8 +66,16 @@ pub(crate) static SIGNATURE: TableSignature = TableSignature {
 ```"#,
 };
 
-#[derive(Debug, Default)]
-pub struct TrainClassifier;
+#[derive(Debug)]
+pub struct TrainClassifier {
+    states: States,
+}
+
+impl TrainClassifier {
+    pub fn new(states: States) -> Self {
+        Self { states }
+    }
+}
 
 /// Everything one training needs, resolved at planning time so that mistakes in the
 /// arguments or the input's columns are planning errors.
@@ -162,7 +170,7 @@ impl TrainingJob {
 impl TableFunctionImpl for TrainClassifier {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
         let a = Args::parse(&SIGNATURE, args.exprs())?;
-        let state = state_of(args.session())?;
+        let state = self.states.of(args.session())?;
         let job = TrainingJob::from_args("train_classifier", a.string_at(0)?, a.string_at(1)?, &a, &state)?;
         let job = Arc::new(job);
         task_table("train_classifier", epoch_schema(), move |schema, tx| {

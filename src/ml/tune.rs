@@ -18,7 +18,7 @@ use datafusion::common::{exec_err, plan_err, DataFusionError, Result, ScalarValu
 use datafusion::physical_plan::{collect, ExecutionPlan};
 
 use crate::arguments::{split_list, Args, TableSignature};
-use crate::session::state_of;
+use crate::states::States;
 use super::network::Architecture;
 use super::task::{task_table, Rows};
 use super::train::{train, EpochReport, Observer, Source};
@@ -47,8 +47,16 @@ pub(crate) static SIGNATURE: TableSignature = TableSignature {
 /// The options that take a list of candidate values.
 const GRID: &[&str] = &["hidden", "gru_units", "batch_size", "learning_rate", "epochs"];
 
-#[derive(Debug, Default)]
-pub struct TuneClassifier;
+#[derive(Debug)]
+pub struct TuneClassifier {
+    states: States,
+}
+
+impl TuneClassifier {
+    pub fn new(states: States) -> Self {
+        Self { states }
+    }
+}
 
 #[derive(Clone, Debug)]
 struct Trial {
@@ -80,7 +88,7 @@ fn parse_all<T: std::str::FromStr>(key: &str, values: Vec<String>) -> Result<Vec
 impl TableFunctionImpl for TuneClassifier {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
         let a = Args::parse(&SIGNATURE, args.exprs())?;
-        let state = state_of(args.session())?;
+        let state = self.states.of(args.session())?;
         // The options outside the grid, checked by the same code as train_classifier's; the
         // grid values are read below.
         let fixed = Args::parse(&SIGNATURE, &without(args.exprs(), GRID))?;

@@ -20,7 +20,6 @@ use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_plan::projection::ProjectionExec;
 use datafusion::physical_plan::ExecutionPlan;
 
-use super::struct_pruning::refers_to;
 
 #[derive(Debug)]
 pub struct NarrowedTable {
@@ -112,4 +111,10 @@ impl TableProvider for NarrowedTable {
         }
         Ok(answer)
     }
+}
+
+/// Whether `e` reads any of `columns`: filters on a narrowed column are not the inner table's
+/// to apply.
+pub(super) fn refers_to(e: &Expr, columns: &BTreeSet<String>) -> bool {
+    e.column_refs().iter().any(|c| columns.contains(&c.name))
 }

@@ -32,7 +32,7 @@ use datafusion::logical_expr::{Expr, LogicalPlan, TableProviderFilterPushDown, T
 use datafusion::optimizer::optimizer::ApplyOrder;
 use datafusion::optimizer::{OptimizerConfig, OptimizerRule};
 
-use super::narrowed_table::NarrowedTable;
+use super::narrowed_table::{refers_to, NarrowedTable};
 use crate::physics::fourvec::is_four_vector_field;
 use crate::physics::FOUR_VECTOR_FUNCTIONS;
 
@@ -421,10 +421,6 @@ fn exactly_filtered(inner: &Arc<dyn TableProvider>, filters: &[Expr], column: &s
         && inner
             .supports_filters_pushdown(&on_column)
             .map_or(true, |p| p.iter().any(|p| *p == TableProviderFilterPushDown::Exact))
-}
-
-pub(super) fn refers_to(e: &Expr, columns: &BTreeSet<String>) -> bool {
-    e.column_refs().iter().any(|c| columns.contains(&c.name))
 }
 
 /// `plan` with the narrowed scans, every node above them typed again.
