@@ -110,6 +110,15 @@ impl Args {
         }
     }
 
+    /// An option naming one of `T`'s choices (`optimizer => 'adam'`).
+    pub fn choice<T: Choice>(&self, key: &str) -> Result<Option<T>> {
+        let Some(given) = self.string(key)? else { return Ok(None) };
+        match T::CHOICES.iter().find(|(name, _)| *name == given) {
+            Some((_, value)) => Ok(Some(*value)),
+            None => plan_err!("{}: option {key} must be {}, not '{given}'", self.signature.name, choices::<T>()),
+        }
+    }
+
     /// A comma-separated list option (`features => 'ht, met'`).
     pub fn list(&self, key: &str) -> Result<Option<Vec<String>>> {
         Ok(self.string(key)?.map(|s| split_list(&s, ',')))
@@ -146,6 +155,27 @@ impl Args {
     /// The raw value of an option, for the grid of `tune_classifier`.
     pub fn raw(&self, key: &str) -> Option<&ScalarValue> {
         self.named.get(key)
+    }
+}
+
+/// A value an option names by a word: parsed once, where the arguments are read.
+pub trait Choice: Copy + PartialEq + 'static {
+    /// The words and their values.
+    const CHOICES: &'static [(&'static str, Self)];
+
+    /// The word for `self`.
+    fn word(self) -> &'static str {
+        Self::CHOICES.iter().find(|(_, v)| *v == self).map_or("?", |(w, _)| w)
+    }
+}
+
+/// `'a', 'b' or 'c'`.
+pub fn choices<T: Choice>() -> String {
+    let words: Vec<String> = T::CHOICES.iter().map(|(w, _)| format!("'{w}'")).collect();
+    match words.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
     }
 }
 

@@ -16,7 +16,8 @@ use datafusion::common::{exec_err, plan_err, Result};
 use serde::{Deserialize, Serialize};
 
 use super::gru::Sequences;
-use super::network::{Architecture, Inputs};
+use super::network::{Architecture, Inputs, ModelKind};
+use crate::arguments::Choice;
 use super::scaler::Scaler;
 
 /// Which columns feed a model, and how.
@@ -35,12 +36,8 @@ pub struct InputSpec {
 impl InputSpec {
     /// The columns of `schema` a `kind` model reads. Without `features`, every floating-point
     /// column except the label; without `sequence`, the one list-of-records column.
-    pub fn resolve(schema: &Schema, kind: &str, label: &str, features: Option<Vec<String>>, sequence: Option<String>, max_length: Option<usize>) -> Result<Self> {
-        let (wants_features, wants_sequence) = match kind {
-            "hlf_dnn" => (true, false),
-            "particle_gru" => (false, true),
-            _ => (true, true),
-        };
+    pub fn resolve(schema: &Schema, kind: ModelKind, label: &str, features: Option<Vec<String>>, sequence: Option<String>, max_length: Option<usize>) -> Result<Self> {
+        let (wants_features, wants_sequence) = (kind.reads_features(), kind.reads_sequence());
         let features = match (wants_features, features) {
             (false, _) => vec![],
             (true, Some(f)) => f,
@@ -68,7 +65,7 @@ impl InputSpec {
                 let candidates: Vec<_> = schema.fields().iter().filter(|f| element_fields(f.data_type()).is_some()).map(|f| f.name().clone()).collect();
                 match candidates.as_slice() {
                     [one] => Some(one.clone()),
-                    [] => return plan_err!("a {kind} model needs a sequence column (a list of structs of numbers); the input has none"),
+                    [] => return plan_err!("a {} model needs a sequence column (a list of structs of numbers); the input has none", kind.word()),
                     many => return plan_err!("several sequence columns ({}); choose one with sequence => 'name'", many.join(", ")),
                 }
             }

@@ -96,7 +96,7 @@ fn tanh_via_sigmoid(x: Tensor<2>) -> Tensor<2> {
 mod tests {
     use super::*;
     use crate::ml::data::Rows;
-    use crate::ml::network::Architecture;
+    use crate::ml::network::{Architecture, ModelKind};
 
     fn values(t: Tensor<2>) -> Vec<f32> {
         t.into_data().try_to_vec::<f32>().unwrap()
@@ -148,7 +148,7 @@ mod tests {
             vec![],
         ];
         let flat: Vec<Vec<f32>> = seqs.iter().map(|s| s.iter().flatten().copied().collect()).collect();
-        let arch = Architecture::new("particle_gru", 0, 2, 3, None, Some(3), Some(0.0)).unwrap();
+        let arch = Architecture::new(ModelKind::ParticleGru, 0, 2, 3, None, Some(3), Some(0.0)).unwrap();
         let mut rows = Rows::with_capacity(3);
         for f in &flat {
             rows.push(&[], f);
@@ -166,7 +166,7 @@ mod tests {
 
     #[test]
     fn parameter_counts_of_the_paper() {
-        assert_eq!(Architecture::new("hlf_dnn", 14, 0, 3, None, None, None).unwrap().parameters(), 2013);
-        assert_eq!(Architecture::new("inclusive", 14, 19, 3, None, None, None).unwrap().parameters(), 12353);
+        assert_eq!(Architecture::new(ModelKind::HlfDnn, 14, 0, 3, None, None, None).unwrap().parameters(), 2013);
+        assert_eq!(Architecture::new(ModelKind::Inclusive, 14, 19, 3, None, None, None).unwrap().parameters(), 12353);
     }
 }

@@ -10,6 +10,7 @@ use datafusion::datasource::MemTable;
 
 use crate::arguments::{Args, TableSignature};
 use super::registry;
+use crate::arguments::Choice;
 
 fn dir_of(args: &TableFunctionArgs) -> std::path::PathBuf {
     registry::model_dir(args.session().config_options())
@@ -96,7 +97,7 @@ impl TableFunctionImpl for Models {
         let best_loss = |i: usize| info(i).and_then(|m| m.history.iter().find(|h| h.epoch == m.best_epoch).and_then(|h| h.val_loss));
         let columns: Vec<ArrayRef> = vec![
             Arc::new(StringArray::from_iter_values(entries.iter().map(|e| e.0.as_str()))),
-            Arc::new(StringArray::from_iter((0..n).map(|i| info(i).map(|m| m.architecture.kind.clone())))),
+            Arc::new(StringArray::from_iter((0..n).map(|i| info(i).map(|m| m.architecture.kind.word().to_string())))),
             Arc::new(classes.finish()),
             Arc::new(features.finish()),
             Arc::new(StringArray::from_iter((0..n).map(|i| info(i).and_then(|m| m.input.sequence.clone())))),

@@ -16,12 +16,35 @@ use datafusion::common::{plan_err, Result};
 use serde::{Deserialize, Serialize};
 
 use super::gru::{PackedGru, Sequences};
+use crate::arguments::Choice;
+
+/// Which of the paper's classifiers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelKind {
+    HlfDnn,
+    ParticleGru,
+    Inclusive,
+}
+
+impl Choice for ModelKind {
+    const CHOICES: &'static [(&'static str, Self)] = &[("hlf_dnn", Self::HlfDnn), ("particle_gru", Self::ParticleGru), ("inclusive", Self::Inclusive)];
+}
+
+impl ModelKind {
+    pub fn reads_features(self) -> bool {
+        self != Self::ParticleGru
+    }
+
+    pub fn reads_sequence(self) -> bool {
+        self != Self::HlfDnn
+    }
+}
 
 /// The shape of a network: what is stored with a model to rebuild it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Architecture {
-    /// `hlf_dnn`, `particle_gru` or `inclusive`.
-    pub kind: String,
+    pub kind: ModelKind,
     /// Number of high-level (flat) input features; 0 for `particle_gru`.
     pub features: usize,
     /// Features per sequence element; 0 for `hlf_dnn`.
@@ -37,14 +60,14 @@ pub struct Architecture {
 impl Architecture {
     /// The spec's architecture of `kind`, with `hidden` and `gru_units` replacing its sizes
     /// when given.
-    pub fn new(kind: &str, features: usize, sequence_features: usize, classes: usize, hidden: Option<Vec<usize>>, gru_units: Option<usize>, dropout: Option<f64>) -> Result<Self> {
-        let (default_hidden, uses_sequence, uses_features) = match kind {
-            "hlf_dnn" => (vec![50, 20, 10], false, true),
-            "particle_gru" => (vec![], true, false),
-            "inclusive" => (vec![25], true, true),
-            other => return plan_err!("unknown model '{other}': expected 'hlf_dnn', 'particle_gru' or 'inclusive'"),
+    pub fn new(kind: ModelKind, features: usize, sequence_features: usize, classes: usize, hidden: Option<Vec<usize>>, gru_units: Option<usize>, dropout: Option<f64>) -> Result<Self> {
+        let default_hidden = match kind {
+            ModelKind::HlfDnn => vec![50, 20, 10],
+            ModelKind::ParticleGru => vec![],
+            ModelKind::Inclusive => vec![25],
         };
-        let dropout = dropout.unwrap_or(if kind == "hlf_dnn" { 0.0 } else { 0.2 });
+        let (uses_sequence, uses_features) = (kind.reads_sequence(), kind.reads_features());
+        let dropout = dropout.unwrap_or(if kind == ModelKind::HlfDnn { 0.0 } else { 0.2 });
         if !(0.0..1.0).contains(&dropout) {
             return plan_err!("dropout must be in [0, 1), got {dropout}");
         }
@@ -57,7 +80,7 @@ impl Architecture {
             return plan_err!("gru_units must be positive");
         }
         Ok(Self {
-            kind: kind.to_string(),
+            kind,
             features: if uses_features { features } else { 0 },
             sequence_features: if uses_sequence { sequence_features } else { 0 },
             gru_units,

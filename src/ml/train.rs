@@ -21,7 +21,8 @@ use serde::{Deserialize, Serialize};
 use super::data::{Columns, InputSpec, Rows};
 use super::inference::probabilities;
 use super::network::{Architecture, Network};
-use super::scaler::{Scaler, Statistics};
+use super::scaler::{Scaler, Scaling, Statistics};
+use crate::arguments::Choice;
 
 /// The knobs of one training, with Keras' defaults where the spec has none.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -29,8 +30,7 @@ pub struct TrainOptions {
     pub epochs: usize,
     pub batch_size: usize,
     pub learning_rate: f64,
-    /// `adam`, `sgd` or `rmsprop`.
-    pub optimizer: String,
+    pub optimizer: Optimizer,
     /// Fraction of the rows held out to validate after each epoch (0 for none).
     pub validation: f64,
     pub seed: u64,
@@ -39,8 +39,8 @@ pub struct TrainOptions {
     pub patience: usize,
     /// Rows held in the shuffle buffer.
     pub shuffle_buffer: usize,
-    /// `none`, `standard` or `minmax`, fitted on the training rows.
-    pub scale: String,
+    /// Fitted on the training rows.
+    pub scale: Scaling,
 }
 
 impl Default for TrainOptions {
@@ -49,12 +49,12 @@ impl Default for TrainOptions {
             epochs: 5,
             batch_size: 128,
             learning_rate: 1e-3,
-            optimizer: "adam".into(),
+            optimizer: Optimizer::Adam,
             validation: 0.1,
             seed: 42,
             patience: 0,
             shuffle_buffer: 16384,
-            scale: "none".into(),
+            scale: Scaling::None,
         }
     }
 }
@@ -70,14 +70,21 @@ impl TrainOptions {
         if !(0.0..1.0).contains(&self.validation) {
             return plan_err!("validation must be a fraction in [0, 1), got {}", self.validation);
         }
-        if !matches!(self.optimizer.as_str(), "adam" | "sgd" | "rmsprop") {
-            return plan_err!("optimizer must be 'adam', 'sgd' or 'rmsprop', not '{}'", self.optimizer);
-        }
-        if !matches!(self.scale.as_str(), "none" | "standard" | "minmax") {
-            return plan_err!("scale must be 'none', 'standard' or 'minmax', not '{}'", self.scale);
-        }
         Ok(())
     }
+}
+
+/// The optimizer of a training, as Keras names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Optimizer {
+    Adam,
+    Sgd,
+    RmsProp,
+}
+
+impl Choice for Optimizer {
+    const CHOICES: &'static [(&'static str, Self)] = &[("adam", Self::Adam), ("sgd", Self::Sgd), ("rmsprop", Self::RmsProp)];
 }
 
 /// One row of `train_classifier`'s output.
@@ -157,9 +164,9 @@ struct Census {
 }
 
 fn census(source: &mut dyn Source, spec: &InputSpec, options: &TrainOptions, classes: Option<usize>) -> Result<Census> {
-    let mut stats = match options.scale.as_str() {
-        "none" => None,
-        m => Some(Statistics::new(m, spec.features.len(), spec.sequence_width())?),
+    let mut stats = match options.scale {
+        Scaling::None => None,
+        m => Some(Statistics::new(m, spec.features.len(), spec.sequence_width())),
     };
     let mut c = Census { training_rows: 0, validation_rows: 0, max_label: None, distinct_labels: 0, scaler: None };
     let mut first_label = None;
@@ -218,11 +225,11 @@ pub fn train(arch: &mut Architecture, spec: &InputSpec, options: &TrainOptions, 
         let _ = network.clone().into_record();
         network
     };
-    let mut optim = match options.optimizer.as_str() {
+    let mut optim = match options.optimizer {
         // Keras' epsilon, so that both frameworks take the same steps.
-        "adam" => AdamConfig::new().with_epsilon(1e-7).init(),
-        "rmsprop" => RmsPropConfig::new().with_epsilon(1e-7).init(),
-        _ => SgdConfig::new().init(),
+        Optimizer::Adam => AdamConfig::new().with_epsilon(1e-7).init(),
+        Optimizer::RmsProp => RmsPropConfig::new().with_epsilon(1e-7).init(),
+        Optimizer::Sgd => SgdConfig::new().init(),
     };
     let loss_fn = CrossEntropyLoss::new(None, &device);
     let mut history: Vec<EpochReport> = Vec::new();

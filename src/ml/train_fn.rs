@@ -18,7 +18,7 @@ use super::data::InputSpec;
 use super::input::{input_plan, PlanSource};
 use crate::states::States;
 use super::model::{Model, ModelInfo};
-use super::network::Architecture;
+use super::network::{Architecture, ModelKind};
 use super::progress::Progress;
 use super::registry::{self, check_name};
 use super::task::{task_table, Rows as Output};
@@ -102,25 +102,25 @@ impl TrainingJob {
             epochs: args.usize("epochs")?.unwrap_or(d.epochs),
             batch_size: args.usize("batch_size")?.unwrap_or(d.batch_size),
             learning_rate: args.float("learning_rate")?.unwrap_or(d.learning_rate),
-            optimizer: args.string("optimizer")?.unwrap_or(d.optimizer),
+            optimizer: args.choice("optimizer")?.unwrap_or(d.optimizer),
             validation: args.float("validation")?.unwrap_or(d.validation),
             seed: args.usize("seed")?.map(|s| s as u64).unwrap_or(d.seed),
             patience: args.usize("patience")?.unwrap_or(d.patience),
             shuffle_buffer: args.usize("shuffle_buffer")?.unwrap_or(d.shuffle_buffer),
-            scale: args.string("scale")?.unwrap_or(d.scale),
+            scale: args.choice("scale")?.unwrap_or(d.scale),
         };
         options.check()?;
-        let kind = args.string("model")?.unwrap_or_else(|| "hlf_dnn".into());
+        let kind = args.choice("model")?.unwrap_or(ModelKind::HlfDnn);
         let label = args.string("label")?.unwrap_or_else(|| "label".into());
         let schema = input.schema().as_arrow().clone();
-        let spec = InputSpec::resolve(&schema, &kind, &label, args.list("features")?, args.string("sequence")?, args.usize("max_length")?)?;
+        let spec = InputSpec::resolve(&schema, kind, &label, args.list("features")?, args.string("sequence")?, args.usize("max_length")?)?;
         let hidden = args.string("hidden")?.map(|h| sizes(function, "hidden", &h)).transpose()?;
         let classes = args.list("classes")?;
         if classes.as_ref().is_some_and(|c| c.len() < 2) {
             return datafusion::common::plan_err!("{function}: classes must name at least two classes");
         }
         let architecture = Architecture::new(
-            &kind,
+            kind,
             spec.features.len(),
             spec.sequence_width(),
             classes.as_ref().map_or(0, Vec::len),

@@ -203,7 +203,7 @@ async fn bad_inputs_are_clear_errors() {
     let train = |opts: &str| format!("SELECT * FROM train_classifier('m', 'train', model => 'hlf_dnn', features => 'a, b', epochs => 1{opts})");
     let cases: Vec<(String, &str)> = vec![
         ("SELECT * FROM predict('nope', 'test')".into(), "no model 'nope'"),
-        (train(", model => 'gbdt'").replace("model => 'hlf_dnn', ", ""), "unknown model 'gbdt'"),
+        (train(", model => 'gbdt'").replace("model => 'hlf_dnn', ", ""), "option model must be 'hlf_dnn', 'particle_gru' or 'inclusive', not 'gbdt'"),
         (train(", epochs_ => 3"), "unknown option 'epochs_'"),
         (train(", learning_rate => 'fast'"), "option learning_rate must be a number"),
         (train("").replace("'a, b'", "'a, zz'"), "no feature column 'zz'"),
