@@ -17,31 +17,25 @@ use datafusion::execution::SessionState;
 use datafusion::logical_expr::{DocSection, Documentation, ScalarUDF};
 
 use crate::arguments::{Args, TableSignature};
-use crate::datasource::{read_root, root_ls};
-use crate::ml::{models_fn, plot, predict_fn, train_fn, tune};
-use crate::states::States;
+use crate::ml::predict_fn;
+use crate::states::{States, TableFunctionEntry};
+use crate::{datasource, ml};
 
-/// Every table function hepfusion registers: its signature, and how to make it with the
-/// [`States`] that those that plan or read get our state for a session from.
-static TABLE_FUNCTIONS: [(&TableSignature, fn(&States) -> Arc<dyn TableFunctionImpl>); 9] = [
-    (&read_root::SIGNATURE, |states| Arc::new(read_root::ReadRoot::new(states.clone()))),
-    (&root_ls::SIGNATURE, |states| Arc::new(root_ls::RootLs::new(states.clone()))),
-    (&train_fn::SIGNATURE, |states| Arc::new(train_fn::TrainClassifier::new(states.clone()))),
-    (&predict_fn::SIGNATURE, |states| Arc::new(predict_fn::Predict::new(states.clone()))),
-    (&models_fn::MODELS, |_| Arc::new(models_fn::Models)),
-    (&models_fn::DROP_MODEL, |_| Arc::new(models_fn::DropModel)),
-    (&tune::SIGNATURE, |states| Arc::new(tune::TuneClassifier::new(states.clone()))),
-    (&plot::SIGNATURE, |states| Arc::new(plot::PlotLines::new(states.clone()))),
-    (&SIGNATURE, |_| Arc::new(HepfusionFunctions)),
-];
+/// Every table function hepfusion registers: the data source's, the ML ones, and
+/// `hepfusion_functions()`.
+fn entries() -> impl Iterator<Item = &'static TableFunctionEntry> {
+    static OURS: [TableFunctionEntry; 1] = [(&SIGNATURE, |_| Arc::new(HepfusionFunctions))];
+    datasource::TABLE_FUNCTIONS.iter().chain(ml::TABLE_FUNCTIONS.iter()).chain(OURS.iter())
+}
 
-/// Every table function hepfusion registers, with its signature.
+/// Every table function hepfusion registers, with its signature; those that plan or read get
+/// our state for the session they are called with from `states`.
 pub fn table_functions(states: &States) -> Vec<(&'static TableSignature, Arc<dyn TableFunctionImpl>)> {
-    TABLE_FUNCTIONS.iter().map(|(signature, make)| (*signature, make(states))).collect()
+    entries().map(|(signature, make)| (*signature, make(states))).collect()
 }
 
 fn table_signatures() -> impl Iterator<Item = &'static TableSignature> {
-    TABLE_FUNCTIONS.iter().map(|(signature, _)| *signature)
+    entries().map(|(signature, _)| *signature)
 }
 
 /// Scalar functions beyond `hepfusion_udfs`' (which need the ML registry).

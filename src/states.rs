@@ -8,9 +8,15 @@
 use std::fmt;
 use std::sync::Arc;
 
-use datafusion::catalog::Session;
+use datafusion::catalog::{Session, TableFunctionImpl};
 use datafusion::error::Result;
 use datafusion::execution::SessionState;
+
+use crate::arguments::TableSignature;
+
+/// A table function as registered: its signature, and how to make it with the [`States`]
+/// that it gets our state from.
+pub type TableFunctionEntry = (&'static TableSignature, fn(&States) -> Arc<dyn TableFunctionImpl>);
 
 #[derive(Clone)]
 pub struct States(Arc<dyn Fn(&dyn Session) -> Result<SessionState> + Send + Sync>);

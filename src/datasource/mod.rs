@@ -15,9 +15,18 @@ pub mod scan;
 pub mod stores;
 pub mod table;
 
+use std::sync::Arc;
+
 use datafusion::error::DataFusionError;
 
 use crate::root::RootError;
+use crate::states::TableFunctionEntry;
+
+/// The data source's table functions: `read_root`, `root_ls`.
+pub static TABLE_FUNCTIONS: [TableFunctionEntry; 2] = [
+    (&read_root::SIGNATURE, |states| Arc::new(read_root::ReadRoot::new(states.clone()))),
+    (&root_ls::SIGNATURE, |states| Arc::new(root_ls::RootLs::new(states.clone()))),
+];
 
 /// ROOT reader errors keep their message (file, tree, branch, basket) in DataFusion errors.
 pub(crate) fn df_err(e: RootError) -> DataFusionError {

@@ -33,6 +33,20 @@ pub mod train;
 pub mod train_fn;
 pub mod tune;
 
+use std::sync::Arc;
+
+use crate::states::TableFunctionEntry;
+
+/// The ML table functions.
+pub static TABLE_FUNCTIONS: [TableFunctionEntry; 6] = [
+    (&train_fn::SIGNATURE, |states| Arc::new(train_fn::TrainClassifier::new(states.clone()))),
+    (&predict_fn::SIGNATURE, |states| Arc::new(predict_fn::Predict::new(states.clone()))),
+    (&models_fn::MODELS, |_| Arc::new(models_fn::Models)),
+    (&models_fn::DROP_MODEL, |_| Arc::new(models_fn::DropModel)),
+    (&tune::SIGNATURE, |states| Arc::new(tune::TuneClassifier::new(states.clone()))),
+    (&plot::SIGNATURE, |states| Arc::new(plot::PlotLines::new(states.clone()))),
+];
+
 /// Written into every model file; a file from another burn is refused rather than misread.
 pub const BURN_VERSION: &str = "0.22.1";
 
