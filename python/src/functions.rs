@@ -96,7 +96,7 @@ impl RootTableFactory {
 
     fn __datafusion_table_provider_factory__<'py>(&self, py: Python<'py>, codec: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyCapsule>> {
         let codec = logical_codec(&codec)?;
-        let factory = Arc::new(hepfusion::datasource::table::RootTableFactory) as Arc<dyn TableProviderFactory + Send>;
+        let factory = Arc::new(hepfusion::datasource::table::RootTableFactory::new(hepfusion::session::states())) as Arc<dyn TableProviderFactory + Send>;
         let factory = FFI_TableProviderFactory::new_with_ffi_codec(factory, Some(runtime()?.handle().clone()), codec);
         PyCapsule::new_with_value(py, factory, c"datafusion_table_provider_factory")
     }
@@ -130,7 +130,7 @@ pub fn logical_codec(obj: &Bound<'_, PyAny>) -> PyResult<FFI_LogicalExtensionCod
 #[pyfunction]
 pub fn scalar_functions() -> Vec<ScalarFunction> {
     let mut all = hepfusion_udfs::scalar_functions();
-    all.extend(hepfusion::session::scalar_functions());
+    all.extend(hepfusion::functions::scalar_functions());
     all.into_iter().map(ScalarFunction).collect()
 }
 
