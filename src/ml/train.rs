@@ -233,7 +233,7 @@ pub fn train(arch: &mut Architecture, spec: &InputSpec, options: &TrainOptions, 
     };
     let loss_fn = CrossEntropyLoss::new(None, &device);
     let mut history: Vec<EpochReport> = Vec::new();
-    let mut best: Option<(f64, usize, Network)> = None;
+    let mut early_stopping = EarlyStopping::new(options.patience);
 
     for epoch in 1..=options.epochs {
         let started = std::time::Instant::now();
@@ -338,20 +338,11 @@ pub fn train(arch: &mut Architecture, spec: &InputSpec, options: &TrainOptions, 
         observer.epoch(&report)?;
         history.push(report);
 
-        if options.patience > 0 {
-            let current = val_loss.unwrap_or(loss_sum / seen.max(1) as f64);
-            let improved = best.as_ref().is_none_or(|(l, _, _)| current < *l);
-            if improved {
-                best = Some((current, epoch, network.clone()));
-            } else if best.as_ref().is_some_and(|(_, e, _)| epoch - e >= options.patience) {
-                break;
-            }
+        if early_stopping.stop_after(val_loss.unwrap_or(loss_sum / seen.max(1) as f64), epoch, &network) {
+            break;
         }
     }
-    let (network, best_epoch) = match best {
-        Some((_, e, n)) => (n, e),
-        None => (network, history.len()),
-    };
+    let (network, best_epoch) = early_stopping.best().unwrap_or((network, history.len()));
     Ok(Trained {
         network: network.valid(),
         scaler: census.scaler,
@@ -360,6 +351,38 @@ pub fn train(arch: &mut Architecture, spec: &InputSpec, options: &TrainOptions, 
         history,
         best_epoch,
     })
+}
+
+/// Early stopping on a loss (the validation loss, or the training loss without validation
+/// rows), as Keras' `EarlyStopping(patience, restore_best_weights=True)`: stop once `patience`
+/// epochs have passed without a lower loss, and keep the best epoch's weights. A patience of 0
+/// never stops and keeps the last weights.
+struct EarlyStopping<N> {
+    patience: usize,
+    best: Option<(f64, usize, N)>,
+}
+
+impl<N: Clone> EarlyStopping<N> {
+    fn new(patience: usize) -> Self {
+        Self { patience, best: None }
+    }
+
+    /// Notes epoch `epoch`'s loss and weights; true when training should stop.
+    fn stop_after(&mut self, loss: f64, epoch: usize, weights: &N) -> bool {
+        if self.patience == 0 {
+            return false;
+        }
+        if self.best.as_ref().is_none_or(|(best, _, _)| loss < *best) {
+            self.best = Some((loss, epoch, weights.clone()));
+            return false;
+        }
+        self.best.as_ref().is_some_and(|(_, best_epoch, _)| epoch - best_epoch >= self.patience)
+    }
+
+    /// The kept weights and their epoch, when stopping early is on.
+    fn best(self) -> Option<(N, usize)> {
+        self.best.map(|(_, epoch, weights)| (weights, epoch))
+    }
 }
 
 /// Mean cross-entropy, accuracy and per-class AUC of `network` on the validation rows.
@@ -394,4 +417,41 @@ fn validate(network: &Network, arch: &Architecture, spec: &InputSpec, options: &
         })
         .collect();
     Ok((loss / n, correct as f64 / n, auc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EarlyStopping;
+
+    /// Losses per epoch; the epoch training stops after, and the kept epoch.
+    fn run(patience: usize, losses: &[f64]) -> (usize, Option<usize>) {
+        let mut stopping = EarlyStopping::new(patience);
+        let mut last = 0;
+        for (i, &loss) in losses.iter().enumerate() {
+            last = i + 1;
+            if stopping.stop_after(loss, last, &format!("weights of epoch {last}")) {
+                break;
+            }
+        }
+        let kept = stopping.best().map(|(weights, epoch)| {
+            assert_eq!(weights, format!("weights of epoch {epoch}"));
+            epoch
+        });
+        (last, kept)
+    }
+
+    #[test]
+    fn stops_after_patience_epochs_without_a_lower_loss_and_keeps_the_best() {
+        assert_eq!(run(2, &[1.0, 0.8, 0.9, 0.85, 0.7]), (4, Some(2)));
+        assert_eq!(run(1, &[1.0, 0.8, 0.9, 0.5]), (3, Some(2)));
+        // An equal loss is no improvement.
+        assert_eq!(run(1, &[1.0, 1.0]), (2, Some(1)));
+        // Improving to the end: every epoch runs, the last is kept.
+        assert_eq!(run(3, &[3.0, 2.0, 1.0]), (3, Some(3)));
+    }
+
+    #[test]
+    fn patience_0_never_stops_and_keeps_no_epoch_of_its_own() {
+        assert_eq!(run(0, &[1.0, 2.0, 3.0, 4.0]), (4, None));
+    }
 }
