@@ -70,6 +70,14 @@ pub struct FunctionDoc {
 }
 
 impl FunctionDoc {
+    fn new(name: &str, kind: &'static str, aliases: &[String], documentation: Option<&Documentation>) -> Self {
+        Self { name: name.to_string(), kind, aliases: aliases.to_vec(), documentation: documentation.cloned() }
+    }
+
+    fn of_table(signature: &TableSignature) -> Self {
+        Self { name: signature.name.into(), kind: "table", aliases: vec![], documentation: Some(signature.documentation()) }
+    }
+
     /// The documentation as text for a terminal: name, kind, description, syntax, arguments,
     /// example.
     pub fn to_text(&self) -> String {
@@ -105,50 +113,38 @@ impl FunctionDoc {
 /// The documentation of the function `name` (or alias) of `state`, of any kind: ours and
 /// DataFusion's.
 pub fn describe(state: &SessionState, name: &str) -> Option<FunctionDoc> {
-    let doc = |name: &str, kind, aliases: &[String], d: Option<&Documentation>| FunctionDoc {
-        name: name.to_string(),
-        kind,
-        aliases: aliases.to_vec(),
-        documentation: d.cloned(),
-    };
     if let Some(sig) = table_signatures().find(|sig| sig.name == name) {
-        return Some(FunctionDoc { name: sig.name.into(), kind: "table", aliases: vec![], documentation: Some(sig.documentation()) });
+        return Some(FunctionDoc::of_table(sig));
     }
     if let Some(f) = state.scalar_functions().get(name) {
-        return Some(doc(f.name(), "scalar", f.aliases(), f.documentation()));
+        return Some(FunctionDoc::new(f.name(), "scalar", f.aliases(), f.documentation()));
     }
     if let Some(f) = state.higher_order_functions().get(name) {
-        return Some(doc(f.name(), "higher-order", f.aliases(), f.documentation()));
+        return Some(FunctionDoc::new(f.name(), "higher-order", f.aliases(), f.documentation()));
     }
     if let Some(f) = state.aggregate_functions().get(name) {
-        return Some(doc(f.name(), "aggregate", f.aliases(), f.documentation()));
+        return Some(FunctionDoc::new(f.name(), "aggregate", f.aliases(), f.documentation()));
     }
     if let Some(f) = state.window_functions().get(name) {
-        return Some(doc(f.name(), "window", f.aliases(), f.documentation()));
+        return Some(FunctionDoc::new(f.name(), "window", f.aliases(), f.documentation()));
     }
-    state.table_functions().get(name).map(|f| doc(f.name(), "table", &[], None))
+    state.table_functions().get(name).map(|f| FunctionDoc::new(f.name(), "table", &[], None))
 }
 
 /// Every function hepfusion provides, with its documentation, in registration order.
 pub fn hepfusion_functions() -> Vec<FunctionDoc> {
-    let doc = |name: &str, kind, aliases: &[String], d: Option<&Documentation>| FunctionDoc {
-        name: name.to_string(),
-        kind,
-        aliases: aliases.to_vec(),
-        documentation: d.cloned(),
-    };
     let mut all = Vec::new();
-    all.extend(hepfusion_udfs::higher_order_functions().iter().map(|f| doc(f.name(), "higher-order", f.aliases(), f.documentation())));
-    all.extend(hepfusion_udfs::scalar_functions().iter().chain(&scalar_functions()).map(|f| doc(f.name(), "scalar", f.aliases(), f.documentation())));
-    all.extend(hepfusion_udfs::aggregate_functions().iter().map(|f| doc(f.name(), "aggregate", f.aliases(), f.documentation())));
-    all.extend(table_signatures().map(|sig| FunctionDoc { name: sig.name.into(), kind: "table", aliases: vec![], documentation: Some(sig.documentation()) }));
+    all.extend(hepfusion_udfs::higher_order_functions().iter().map(|f| FunctionDoc::new(f.name(), "higher-order", f.aliases(), f.documentation())));
+    all.extend(hepfusion_udfs::scalar_functions().iter().chain(&scalar_functions()).map(|f| FunctionDoc::new(f.name(), "scalar", f.aliases(), f.documentation())));
+    all.extend(hepfusion_udfs::aggregate_functions().iter().map(|f| FunctionDoc::new(f.name(), "aggregate", f.aliases(), f.documentation())));
+    all.extend(table_signatures().map(FunctionDoc::of_table));
     all
 }
 
 pub(crate) static SIGNATURE: TableSignature = TableSignature {
     name: "hepfusion_functions",
     section: "Functions",
-    description: "Every function hepfusion adds to DataFusion, of every kind, with its documentation: kind, section, description, syntax, arguments, an example, aliases. (`SHOW FUNCTIONS` shows DataFusion's and our scalar and aggregate functions, but not higher-order ones, and table functions without documentation.)",
+    description: "Every function hepfusion adds to DataFusion, of every kind, with its documentation: kind, section, description, syntax, arguments, an example, aliases. (DataFusion's `SHOW FUNCTIONS` lists only functions with fixed argument types, which ours do not have; its `information_schema.routines` has our scalar and aggregate functions, but not the higher-order ones, and table functions without documentation.)",
     syntax: "hepfusion_functions()",
     arguments: &[],
     required: 0,

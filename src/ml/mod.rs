@@ -15,6 +15,21 @@
 //! The evaluation aggregates (`roc_auc`, `roc_curve`, `confusion_matrix`, `fpr_at_tpr`,
 //! `accuracy`) live in `hepfusion-udfs`, usable without this module.
 
+/// The start of the documented examples of the functions that need a trained model: a toy
+/// table and a model trained on it (each example runs on its own, as a reader would run it).
+macro_rules! toy_model_example {
+    () => {
+        r#"> CREATE TABLE toy AS SELECT x / 100.0 AS f1, (x % 7) / 7.0 AS f2, CAST(x >= 50 AS INT) AS label FROM generate_series(0, 99) t(x);
+> SELECT count(*) AS epochs FROM train_classifier('toy_model', 'toy', classes => 'low, high', hidden => '8', epochs => 2, batch_size => 16);
++--------+
+| epochs |
++--------+
+| 2      |
++--------+
+"#
+    };
+}
+
 pub mod data;
 pub mod external;
 pub mod gru;

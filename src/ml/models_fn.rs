@@ -28,23 +28,14 @@ pub(crate) static MODELS: TableSignature = TableSignature {
     arguments: &[],
     required: 0,
     options: &[],
-    example: r#"```sql
-> CREATE TABLE toy AS SELECT x / 100.0 AS f1, (x % 7) / 7.0 AS f2, CAST(x >= 50 AS INT) AS label FROM generate_series(0, 99) t(x);
-> SELECT count(*) AS epochs FROM train_classifier('toy_model', 'toy', classes => 'low, high', hidden => '8', epochs => 2, batch_size => 16);
-+--------+
-| epochs |
-+--------+
-| 2      |
-+--------+
-
-> SELECT name, model, classes, features, parameters FROM models();
+    example: concat!("```sql\n", toy_model_example!(), r#"> SELECT name, model, classes, features, parameters FROM models();
 +-----------+---------+-------------+----------+------------+
 | name      | model   | classes     | features | parameters |
 +-----------+---------+-------------+----------+------------+
 | toy_model | hlf_dnn | [low, high] | [f1, f2] | 42         |
 +-----------+---------+-------------+----------+------------+
 
-```"#,
+```"#),
 };
 
 #[derive(Debug, Default)]
@@ -124,16 +115,7 @@ pub(crate) static DROP_MODEL: TableSignature = TableSignature {
     arguments: &[("name", "The model's name.")],
     required: 1,
     options: &[("if_exists", "true: a missing model is not an error (default false).")],
-    example: r#"```sql
-> CREATE TABLE toy AS SELECT x / 100.0 AS f1, (x % 7) / 7.0 AS f2, CAST(x >= 50 AS INT) AS label FROM generate_series(0, 99) t(x);
-> SELECT count(*) AS epochs FROM train_classifier('toy_model', 'toy', classes => 'low, high', hidden => '8', epochs => 2, batch_size => 16);
-+--------+
-| epochs |
-+--------+
-| 2      |
-+--------+
-
-> SELECT * FROM drop_model('toy_model');
+    example: concat!("```sql\n", toy_model_example!(), r#"> SELECT * FROM drop_model('toy_model');
 +-----------+---------+
 | name      | dropped |
 +-----------+---------+
@@ -145,7 +127,7 @@ pub(crate) static DROP_MODEL: TableSignature = TableSignature {
 +-----------+---------+
 | toy_model | false   |
 +-----------+---------+
-```"#,
+```"#),
 };
 
 /// Deletes a model file when the call is planned, like a DDL statement; one row tells

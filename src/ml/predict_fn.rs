@@ -151,23 +151,14 @@ pub(crate) static SIGNATURE: TableSignature = TableSignature {
     arguments: &[("model", "The model's name in the registry."), ("table or query", "A table name or a query with the model's feature (and sequence) columns.")],
     required: 2,
     options: &[],
-    example: r#"```sql
-> CREATE TABLE toy AS SELECT x / 100.0 AS f1, (x % 7) / 7.0 AS f2, CAST(x >= 50 AS INT) AS label FROM generate_series(0, 99) t(x);
-> SELECT count(*) AS epochs FROM train_classifier('toy_model', 'toy', classes => 'low, high', hidden => '8', epochs => 2, batch_size => 16);
-+--------+
-| epochs |
-+--------+
-| 2      |
-+--------+
-
-> SELECT count(*) AS n, round(min(p_low + p_high), 5) AS total_probability FROM predict('toy_model', 'toy');
+    example: concat!("```sql\n", toy_model_example!(), r#"> SELECT count(*) AS n, round(min(p_low + p_high), 5) AS total_probability FROM predict('toy_model', 'toy');
 +-----+-------------------+
 | n   | total_probability |
 +-----+-------------------+
 | 100 | 1.0               |
 +-----+-------------------+
 
-```"#,
+```"#),
 };
 
 #[derive(Debug)]
